@@ -1,0 +1,247 @@
+/**
+ * `npm run bench [-- --quick] [-- --backends wasm,cpu,webgpu] [-- --reps N]`
+ *
+ * Times the three models of issue 8 on every TF.js backend that loads and on PyTorch, alternating
+ * the contenders, several repetitions, medians; also the train command's time to its first batch
+ * and peak memory. Prints a table and writes bench/results.json. It reports; it never fails on a number.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MODEL_NAMES, type ModelName } from './models';
+import { firstBatchLatency, type LatencyResult } from './latency';
+
+interface Options { quick: boolean; reps: number; backends: string[]; torch: boolean; out: string }
+
+interface Sample { samplesPerSec?: number; peakRssMB?: number; losses?: number[]; error?: string; [k: string]: unknown }
+
+const BATCHES: Record<'quick' | 'full', Record<ModelName, number>> = {
+  quick: { mlp: 10, cnn: 5, lstm: 3 },
+  full: { mlp: 40, cnn: 16, lstm: 6 },
+};
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { quick: false, reps: 0, backends: [], torch: true, out: path.join(__dirname, 'results.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') o.quick = true;
+    else if (a === '--reps') o.reps = Number(argv[++i]);
+    else if (a === '--backends') o.backends = argv[++i].split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--webgpu') o.backends.push('webgpu');
+    else if (a === '--no-torch') o.torch = false;
+    else if (a === '--out') o.out = path.resolve(argv[++i]);
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench -- [--quick] [--reps N] [--backends wasm,wasm-stock,cpu,webgpu,tensorflow] [--webgpu] [--no-torch] [--out FILE]\n' +
+        '  wasm-stock: wasm without our fast kernels (only the two it lacks), for before/after numbers');
+      process.exit(0);
+    } else {
+      console.error(`bench: unknown argument ${a} (try --help)`);
+      process.exit(2);
+    }
+  }
+  if (!o.reps || !Number.isFinite(o.reps)) o.reps = o.quick ? 1 : 3;
+  if (o.backends.length === 0 || (o.backends.length === 1 && o.backends[0] === 'webgpu')) {
+    // Default: the embedded default and the pure-JS fallback; cpu is slow, so quick mode skips it.
+    o.backends = [...(o.quick ? ['wasm'] : ['wasm', 'cpu']), ...o.backends];
+    if (hasModule('@tensorflow/tfjs-node')) o.backends.push('tensorflow');
+  }
+  return o;
+}
+
+function hasModule(name: string): boolean {
+  try { require.resolve(name); return true; } catch { return false; }
+}
+
+/**
+ * The environment for PyTorch: Debian's torch links the system libblas.so.3, which is OpenBLAS-pthread
+ * whenever that is installed too (it wins the alternatives), and that oversubscribes the cores next to
+ * torch's OpenMP threads. Put the OpenMP build first on the library path when it is there, without
+ * touching the system default. MODEL_STUDIO_BENCH_BLAS_DIR picks another folder ('' = system default).
+ */
+function torchEnv(): NodeJS.ProcessEnv {
+  const dir = process.env.MODEL_STUDIO_BENCH_BLAS_DIR ?? '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+  if (!dir || !existsSync(path.join(dir, 'libblas.so.3'))) return process.env;
+  return { ...process.env, LD_LIBRARY_PATH: [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
+}
+
+function runJson(cmd: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<Sample> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').reverse().find((l) => l.trim().startsWith('{'));
+      if (line) {
+        try { resolve(JSON.parse(line) as Sample); return; } catch { /* fall through */ }
+      }
+      const why = err.trim().split('\n').filter((l) => !/^(=|Hi,|$)/.test(l)).slice(-2).join(' ');
+      resolve({ error: `exit ${code ?? 'killed (timeout)'}${why ? ': ' + why.slice(0, 300) : ''}` });
+    });
+  });
+}
+
+/** The first python that imports torch: `python3` on PATH, else Debian's (a pyenv shim may hide it). */
+function torchInfo(): { ok: boolean; python?: string; reason?: string } {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return { ok: true, python };
+  }
+  return { ok: false, reason: 'no python3 can import torch (apt-get install python3-torch libopenblas0-openmp)' };
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmt(x: number | undefined, digits = 0): string {
+  if (x === undefined || !Number.isFinite(x)) return '—';
+  return x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function writeAtomic(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  const fd = openSync(tmp, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, file);
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const mode = o.quick ? 'quick' : 'full';
+  const torch: { ok: boolean; python?: string; reason?: string } = o.torch ? torchInfo() : { ok: false, reason: 'skipped (--no-torch)' };
+  const contenders = [...o.backends, ...(torch.ok ? ['pytorch'] : [])];
+  const samples: Record<string, Record<string, Sample[]>> = {};
+  const started = Date.now();
+  console.log(`Model Studio bench (${mode}): ${o.reps} repetition(s), contenders ${contenders.join(', ')}` +
+    (torch.ok ? '' : ` — PyTorch: ${torch.reason}`));
+
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const model of MODEL_NAMES) {
+      // Rotate the order each repetition so no contender always runs first (or right after another).
+      const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
+      for (const c of order) {
+        const batches = String(BATCHES[mode][model]);
+        const s = c === 'pytorch'
+          ? await runJson(torch.python ?? 'python3', [path.join(__dirname, 'torch_models.py'), model, batches, '1'], 600_000, torchEnv())
+          : await runJson(process.execPath, ['--import', 'tsx', path.join(__dirname, 'contender.ts'), c, model, batches, '1'], 600_000);
+        ((samples[model] ??= {})[c] ??= []).push(s);
+        const v = s.samplesPerSec;
+        console.log(`  rep ${rep + 1} ${model.padEnd(4)} ${c.padEnd(10)} ${v ? fmt(v) + ' samples/s' : s.error}`);
+      }
+    }
+  }
+
+  let latency: LatencyResult;
+  try {
+    latency = await firstBatchLatency(path.join(__dirname, '..'), o.quick ? 1 : 3);
+  } catch (e) {
+    latency = { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+
+  const results = summarise(samples, contenders, o, torch, latency, mode, (Date.now() - started) / 1000);
+  printTable(results);
+  writeAtomic(o.out, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), o.out)}`);
+}
+
+interface Contender { backend?: string; samplesPerSec?: number; runs: number[]; peakRssMB?: number; error?: string; [k: string]: unknown }
+
+function summarise(samples: Record<string, Record<string, Sample[]>>, contenders: string[], o: Options,
+  torch: { ok: boolean; reason?: string }, latency: LatencyResult, mode: string, seconds: number) {
+  const models: Record<string, Record<string, unknown>> = {};
+  for (const model of MODEL_NAMES) {
+    const byC: Record<string, Contender> = {};
+    for (const c of contenders) {
+      const ss = samples[model]?.[c] ?? [];
+      const ok = ss.filter((s) => typeof s.samplesPerSec === 'number');
+      const rec: Contender = {
+        runs: ok.map((s) => Math.round((s.samplesPerSec as number) * 10) / 10),
+        samplesPerSec: median(ok.map((s) => s.samplesPerSec as number)),
+        samplesPerCpuSec: median(ok.map((s) => Number(s.samplesPerCpuSec)).filter(Number.isFinite)),
+        peakRssMB: median(ok.map((s) => s.peakRssMB ?? NaN).filter(Number.isFinite)),
+      };
+      if (ok.length === 0) rec.error = ss.find((s) => s.error)?.error ?? 'no result';
+      const first = ok[0];
+      if (c === 'pytorch' && first) Object.assign(rec, { threads: first.threads, blas: first.blas, torch: first.torch });
+      else if (first) Object.assign(rec, { backend: first.backend, device: first.device, kernels: first.kernels });
+      else rec.backend = c;
+      if (first?.losses) rec.losses = first.losses;
+      byC[c] = rec;
+    }
+    const tfjs = o.backends.map((b) => byC[b]).filter((r) => r?.samplesPerSec !== undefined);
+    // "ours" is the embedded default (wasm) when it ran; otherwise the fastest backend that did.
+    const ours = byC.wasm?.samplesPerSec !== undefined ? byC.wasm
+      : tfjs.sort((a, b) => (b.samplesPerSec ?? 0) - (a.samplesPerSec ?? 0))[0];
+    const pt = byC.pytorch;
+    const ratio = ours?.samplesPerSec && pt?.samplesPerSec ? ours.samplesPerSec / pt.samplesPerSec : undefined;
+    const ratios: Record<string, number> = {};
+    for (const b of o.backends) {
+      const v = byC[b]?.samplesPerSec;
+      if (v !== undefined && pt?.samplesPerSec) ratios[b] = Math.round((v / pt.samplesPerSec) * 1000) / 1000;
+    }
+    models[model] = {
+      ours: ours ? { backend: ours.backend, samplesPerSec: ours.samplesPerSec, peakRssMB: ours.peakRssMB } : null,
+      pytorch: pt?.samplesPerSec !== undefined
+        ? { threads: pt.threads, blas: pt.blas, torch: pt.torch, samplesPerSec: pt.samplesPerSec, peakRssMB: pt.peakRssMB }
+        : { missing: torch.ok ? (pt?.error ?? 'no result') : torch.reason },
+      ratio: ratio === undefined ? null : Math.round(ratio * 1000) / 1000,
+      ratios,
+      contenders: byC,
+    };
+  }
+  return {
+    date: new Date().toISOString(), mode, repetitions: o.reps, batchesPerEpoch: BATCHES[mode as 'quick' | 'full'],
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
+    models, trainFirstBatch: latency, seconds: Math.round(seconds),
+  };
+}
+
+function printTable(r: ReturnType<typeof summarise>): void {
+  const models = r.models as Record<string, Record<string, unknown>>;
+  const cs = Object.keys((models.mlp?.contenders ?? {}) as object);
+  const head = ['model', ...cs.map((c) => `${c} (samples/s)`), 'ours/PyTorch'];
+  const rows = MODEL_NAMES.map((m) => {
+    const byC = models[m].contenders as Record<string, Contender>;
+    const ratio = models[m].ratio as number | null;
+    return [m, ...cs.map((c) => byC[c]?.samplesPerSec !== undefined ? fmt(byC[c].samplesPerSec) : 'failed'),
+      ratio === null ? (byC.pytorch ? '—' : 'no PyTorch') : `${fmt(ratio, 3)}×`];
+  });
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
+  console.log('\n' + line(head));
+  console.log('| ' + w.map((n) => '-'.repeat(n)).join(' | ') + ' |');
+  for (const row of rows) console.log(line(row));
+  const pt = Object.values(models).map((m) => m.pytorch as Record<string, unknown>).find((p) => p.samplesPerSec);
+  if (pt) console.log(`PyTorch ${String(pt.torch)}: ${String(pt.threads)} threads, BLAS ${String(pt.blas)}`);
+  else console.log(`PyTorch: ${String((models.mlp.pytorch as Record<string, unknown>).missing)}`);
+  for (const m of MODEL_NAMES) {
+    const byC = models[m].contenders as Record<string, Contender>;
+    const mem = Object.entries(byC).map(([c, v]) => `${c} ${fmt(v.peakRssMB)} MB`).join(', ');
+    console.log(`peak memory ${m}: ${mem}`);
+  }
+  console.log('CPU-time rates (samples per CPU-second of the contender\'s process; steadier when others share the cores):');
+  for (const m of MODEL_NAMES) {
+    const byC = models[m].contenders as Record<string, Contender>;
+    console.log(`  ${m}: ` + Object.entries(byC).map(([c, v]) => `${c} ${fmt(v.samplesPerCpuSec as number | undefined)}`).join(', '));
+  }
+  const l = r.trainFirstBatch;
+  console.log(l.ok ? `train command → first batch: ${fmt(l.medianMs)} ms (median of ${l.runsMs?.length}), peak ${fmt(l.peakRssMB)} MB`
+    : `train command → first batch: skipped (${l.reason})`);
+  console.log(`medians of ${r.repetitions} repetition(s); samples/s of the 2nd epoch; ${r.seconds} s in all`);
+}
+
+main().catch((e: unknown) => {
+  console.error('bench:', e instanceof Error ? e.stack : e);
+  process.exit(0); // reports, never fails
+});

@@ -1,0 +1,227 @@
+/**
+ * `model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--json]`
+ *
+ * A progress bar on a terminal, plain lines otherwise, the report summary at the end. With --json,
+ * one JSON object per line per event and last a summary line:
+ *   {"event":"done","run":"<run folder>","status":"completed","backend":"wasm","metrics":{…}}
+ * Exit codes: 0 ok, 1 failed run, 2 usage or validation error, 130 stopped by Ctrl-C.
+ * (This file also holds the argument and error helpers the evaluate and predict commands share.)
+ */
+import * as path from 'node:path';
+import type { EngineMessage, ProgressInfo, Logs } from '../protocol/engine';
+import { BACKENDS, type BackendName } from '../spec/schema';
+
+// ---------------------------------------------------------------- shared helpers
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ParsedArgs {
+  positionals: string[];
+  flags: Set<string>;
+  values: Map<string, string>;
+}
+
+/** Positionals, --flag, --key VALUE and --key=VALUE; unknown options are usage errors. */
+export function parseArgs(args: string[], spec: { flags: string[]; values: string[] }): ParsedArgs {
+  const out: ParsedArgs = { positionals: [], flags: new Set(), values: new Map() };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      out.positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('--')) {
+      out.positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq === -1 ? undefined : eq);
+    if (spec.flags.includes(name)) {
+      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      out.flags.add(name);
+    } else if (spec.values.includes(name)) {
+      const value = eq !== -1 ? a.slice(eq + 1) : args[++i];
+      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+      out.values.set(name, value);
+    } else {
+      const known = [...spec.flags, ...spec.values].map((k) => `--${k}`).join(', ');
+      throw new UsageError(`unknown option '${a}' (known: ${known || 'none'})`);
+    }
+  }
+  return out;
+}
+
+export function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer (got '${value}')`);
+  return n;
+}
+
+export function backendArg(value: string | undefined): BackendName | undefined {
+  if (value === undefined) return undefined;
+  if (!(BACKENDS as readonly string[]).includes(value)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')} (got '${value}')`);
+  return value as BackendName;
+}
+
+/**
+ * Print an error before any run exists and return the exit code: 2 for usage, model-file, data and
+ * backend problems (FILE:LINE:COL: error: MESSAGE for the file), 1 for anything else.
+ */
+export function reportStartError(command: string, err: unknown): number {
+  const problems = (err as { problems?: unknown }).problems;
+  if (Array.isArray(problems) && problems.length > 0) {
+    for (const p of problems as Array<{ file: string; line: number; column: number; severity?: string; message: string }>) {
+      process.stderr.write(`${p.file}:${p.line}:${p.column}: ${p.severity ?? 'error'}: ${p.message}\n`);
+    }
+    return 2;
+  }
+  const name = err instanceof Error ? err.name : '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (name === 'DataError') {
+    // the data pipeline's messages already start with FILE:ROW
+    process.stderr.write(`error: ${message}\n`);
+    return 2;
+  }
+  process.stderr.write(`model-studio ${command}: ${message}\n`);
+  if (name === 'UsageError') process.stderr.write(`run 'model-studio --help' for usage\n`);
+  return name === 'UsageError' || name === 'BackendError' || name === 'SpecError' ? 2 : 1;
+}
+
+export const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(3) : String(Number(v.toPrecision(4))));
+
+/** A path as the person typed it would look: relative to the cwd when inside it. */
+export const shown = (p: string) => {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+};
+const formatLogs = (logs: Logs) => Object.entries(logs).map(([k, v]) => `${k} ${fmt(v)}`).join('  ');
+const clock = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+};
+
+export function printSummary(out: NodeJS.WritableStream, title: string, summary: Record<string, number>): void {
+  out.write(`${title}\n`);
+  const w = Math.max(...Object.keys(summary).map((k) => k.length), 8);
+  for (const [k, v] of Object.entries(summary)) out.write(`  ${k.padEnd(w)}  ${fmt(v)}\n`);
+}
+
+// ---------------------------------------------------------------- train
+
+function progressBar(p: ProgressInfo): string {
+  const width = 20;
+  const done = Math.round((p.batch / Math.max(1, p.batches)) * width);
+  const logs = Object.entries(p.logs).filter(([k]) => !k.startsWith('val_') && k !== 'lr');
+  const eta = p.etaMs === null ? '' : ` · ETA ${clock(p.etaMs)}`;
+  return `epoch ${p.epoch}/${p.epochs} [${'█'.repeat(done)}${'░'.repeat(width - done)}] ${p.batch}/${p.batches}  ${formatLogs(Object.fromEntries(logs))} · ${Math.round(p.samplesPerSec).toLocaleString('en-US')} samples/s${eta}`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: ParsedArgs;
+  let epochs: number | undefined;
+  let backend: BackendName | undefined;
+  try {
+    parsed = parseArgs(args, { flags: ['json'], values: ['epochs', 'backend', 'runs-dir', 'workspace'] });
+    if (parsed.positionals.length !== 1) throw new UsageError('give exactly one model file: model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--json]');
+    epochs = positiveInt('epochs', parsed.values.get('epochs'));
+    backend = backendArg(parsed.values.get('backend'));
+  } catch (err) {
+    return reportStartError('train', err);
+  }
+  const json = parsed.flags.has('json');
+  const specPath = path.resolve(parsed.positionals[0]);
+  const runsDir = parsed.values.get('runs-dir');
+  const workspace = parsed.values.get('workspace');
+  const tty = !json && process.stdout.isTTY === true;
+  const out = process.stdout;
+  const err = process.stderr;
+
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    controller.abort();
+    if (!json) err.write('\nstopping at the next batch… (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+
+  let backendName = '';
+  let lineOpen = false;
+  const clearLine = () => {
+    if (lineOpen) out.write('\r\x1b[2K');
+    lineOpen = false;
+  };
+  const onEvent = (e: EngineMessage) => {
+    if (json) {
+      if (e.type === 'done') return; // the summary line below is the one done line
+      const { type, ...rest } = e;
+      out.write(`${JSON.stringify({ event: type, ...rest })}\n`);
+      if (e.type === 'runStarted') backendName = e.backend.name;
+      return;
+    }
+    switch (e.type) {
+      case 'runStarted':
+        backendName = e.backend.name;
+        out.write(`training ${e.modelName} on ${e.backend.device}: ${e.samples.train} train / ${e.samples.validation} validation / ${e.samples.test} test samples, ${e.epochs} epochs × ${e.batchesPerEpoch} batches\nrun folder: ${shown(e.runDir)}\n`);
+        break;
+      case 'progress':
+        if (tty) {
+          out.write(`\r\x1b[2K${progressBar(e.progress).slice(0, Math.max(20, (out as NodeJS.WriteStream).columns ?? 120) - 1)}`);
+          lineOpen = true;
+        }
+        break;
+      case 'epochEnded':
+        clearLine();
+        out.write(`epoch ${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}  ${formatLogs(e.logs)}  (${clock(e.elapsedMs)})\n`);
+        break;
+      case 'log':
+        clearLine();
+        if (e.level !== 'debug' && e.level !== 'trace') (e.level === 'info' ? out : err).write(`${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`);
+        break;
+      case 'error': {
+        clearLine();
+        const loc = e.location;
+        const where = loc ? `${loc.file}${loc.line ? `:${loc.line}:${loc.column ?? 1}` : ''}: ` : '';
+        err.write(`${where}error: ${e.message}${loc?.path && !loc.line ? ` (at ${loc.path})` : ''}\n`);
+        break;
+      }
+      default:
+        break;
+    }
+  };
+
+  try {
+    const { trainModelFile } = await import('../engine/session');
+    const outcome = await trainModelFile({ specPath, workspaceRoot: workspace, runsDir, epochs, backend, signal: controller.signal, onEvent });
+    clearLine();
+    if (json) {
+      out.write(`${JSON.stringify({ event: 'done', run: outcome.runDir, status: outcome.status, backend: outcome.backend?.name ?? backendName, device: outcome.backend?.device, metrics: outcome.summary, ...(outcome.error ? { error: outcome.error.message } : {}) })}\n`);
+    } else {
+      if (Object.keys(outcome.summary).length > 0) printSummary(out, `\n${outcome.status === 'stopped' ? 'stopped; ' : ''}report on the test split:`, outcome.summary);
+      const rel = shown(outcome.runDir);
+      out.write(`\n${outcome.status}: ${rel}\n`);
+      if (outcome.status !== 'failed') out.write(`  report  ${path.join(rel, 'report.md')}\n  model   ${path.join(rel, 'model')}\n`);
+    }
+    if (outcome.status === 'failed') return 1;
+    if (interrupted) return 130;
+    return 0;
+  } catch (e) {
+    clearLine();
+    if (json) {
+      out.write(`${JSON.stringify({ event: 'error', message: e instanceof Error ? e.message : String(e), ...(Array.isArray((e as { problems?: unknown }).problems) ? { problems: (e as { problems: unknown[] }).problems } : {}) })}\n`);
+    }
+    return reportStartError('train', e);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}

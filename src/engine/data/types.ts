@@ -1,0 +1,113 @@
+/**
+ * The contract between the data pipeline and the rest of the engine (training, evaluation,
+ * saving, serving). Everything here is plain data or plain functions: no TensorFlow.js.
+ */
+import type { ColumnType, Task } from '../../spec/schema';
+
+/** One raw record as read from a file: column name → raw value (string from CSV, any JSON scalar). */
+export type RawRecord = Record<string, unknown>;
+
+/** What the pipeline found about one column (printed by `model-studio inspect`). */
+export interface ColumnInfo {
+  name: string;
+  type: ColumnType;
+  /** true when the type was inferred, false when the model file set it. */
+  inferred: boolean;
+  missing: number;
+  distinct: number;
+  /** numeric columns */
+  min?: number;
+  max?: number;
+  mean?: number;
+  /** categorical / boolean columns: up to 20 most frequent values with counts */
+  top?: Array<{ value: string; count: number }>;
+}
+
+/** Fitted preprocessing of one input feature (serialised in preprocessing.json). */
+export type FeatureTransform =
+  | { name: string; kind: 'numeric'; impute: number | null; scale: 'standardize' | 'minmax' | 'none'; center: number; divisor: number }
+  | { name: string; kind: 'boolean'; impute: number | null }
+  | { name: string; kind: 'categorical'; encoding: 'onehot' | 'index'; categories: string[]; impute: string | null }
+  | { name: string; kind: 'text'; vocabulary: string[]; sequenceLength: number; lowercase: boolean; stripPunctuation: boolean }
+  | { name: string; kind: 'image'; size: [number, number]; channels: 1 | 3; scale: 'unit' | 'standardize'; mean: number[]; std: number[] };
+
+/**
+ * Everything needed to turn raw records into model input and model output back into labels.
+ * Saved as model/preprocessing.json; a served model applies it to raw requests.
+ */
+export interface Preprocessing {
+  format: 'model-studio-preprocessing';
+  version: 1;
+  task: Task;
+  /** tabular: one flat vector per row; sequence: token ids [sequenceLength]; image: [h, w, c] */
+  inputKind: 'tabular' | 'sequence' | 'image';
+  /** per-sample input shape, e.g. [7] (tabular, after one-hot), [100] (text), [28, 28, 1] (image) */
+  inputShape: number[];
+  features: FeatureTransform[];
+  /** for each position of the flat tabular vector, the name of what it encodes (e.g. "color=red") */
+  encodedNames?: string[];
+  label: {
+    name: string;
+    /** classification: class names in index order */
+    classes?: string[];
+    /** regression: targets are standardised for training when set; predictions are un-scaled */
+    center?: number;
+    divisor?: number;
+  };
+  /** what to do with missing feature values at prediction time ('drop' becomes impute at serve time) */
+  missing: 'drop' | 'mean' | 'median' | 'mode' | 'zero' | 'error';
+}
+
+/** One split, ready for training: a source of batches. */
+export interface SplitData {
+  /** number of samples */
+  n: number;
+  /** per-sample input shape (same as Preprocessing.inputShape) */
+  xShape: number[];
+  /**
+   * Fill one batch for the given sample indices (0..n-1). x is row-major [indices.length, ...xShape];
+   * y is [indices.length]: the class index (classification) or the (scaled) target (regression).
+   */
+  batch(indices: readonly number[], options?: { augment?: boolean; seed?: number }): Promise<{ x: Float32Array; y: Float32Array }>;
+  /** the raw records of these samples (for reports: misclassified examples, predicted-vs-actual) */
+  raw?(indices: readonly number[]): Promise<RawRecord[]>;
+}
+
+export interface PreparedData {
+  task: Task;
+  preprocessing: Preprocessing;
+  train: SplitData;
+  validation: SplitData;
+  test: SplitData;
+  /** what inspect prints */
+  info: DatasetInfo;
+}
+
+export interface DatasetInfo {
+  source: string;
+  format: string;
+  rows: number;
+  /** rows removed by missing: drop */
+  droppedRows: number;
+  columns: ColumnInfo[];
+  label: string;
+  features: string[];
+  /** classification: class → count over all rows */
+  classBalance?: Array<{ label: string; count: number }>;
+  splits: { train: number; validation: number; test: number };
+  inputShape: number[];
+  warnings: string[];
+}
+
+/** A data problem: names the file, the 1-based row as a spreadsheet shows it, and the column. */
+export class DataError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly row?: number,
+    readonly column?: string,
+  ) {
+    super(message);
+    this.name = 'DataError';
+  }
+}

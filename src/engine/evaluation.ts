@@ -1,0 +1,62 @@
+/**
+ * Runs a model over a split and hands the numbers to the evaluation module (src/engine/evaluate),
+ * which computes the metrics and writes report.json / report.md.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { Preprocessing, SplitData } from './data/types';
+import { decodeLabel, unscaleTarget } from './data/preprocess';
+import { createReport, evaluateClassification, evaluateRegression, type Report, type ReportExample } from './evaluate';
+import type { ModelSummary } from './model';
+import { classProbabilities, predictEncoded } from './predict';
+
+export interface EvaluateInput {
+  tf: typeof tfTypes;
+  model: tfTypes.LayersModel;
+  preprocessing: Preprocessing;
+  split: SplitData;
+  splitName: Report['split'];
+  summary?: ModelSummary;
+}
+
+const CHUNK = 1024;
+
+/** x and y of a whole split, in chunks. */
+async function collect(split: SplitData): Promise<{ x: Float32Array; y: Float32Array }> {
+  const per = split.xShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(split.n * per);
+  const y = new Float32Array(split.n);
+  for (let start = 0; start < split.n; start += CHUNK) {
+    const idx = Array.from({ length: Math.min(CHUNK, split.n - start) }, (_, i) => start + i);
+    const b = await split.batch(idx);
+    x.set(b.x, start * per);
+    y.set(b.y, start);
+  }
+  return { x, y };
+}
+
+export async function evaluateOnSplit(e: EvaluateInput): Promise<Report> {
+  const { preprocessing: prep, split } = e;
+  if (split.n === 0) throw new Error(`the ${e.splitName} split is empty: nothing to evaluate (set data.split.${e.splitName === 'train' ? 'test' : e.splitName} above 0, or evaluate.split)`);
+  const { x, y } = await collect(split);
+  const out = await predictEncoded(e, x, split.n);
+  const model = e.summary
+    ? { layers: e.summary.layers.map((l) => ({ name: l.name, type: l.type, outputShape: JSON.stringify(l.outputShape), params: l.params })), totalParams: e.summary.totalParams }
+    : undefined;
+  if (prep.task === 'regression') {
+    const actual = Float64Array.from(y, (v) => unscaleTarget(prep, v));
+    const predicted = Float64Array.from(out.subarray(0, split.n), (v) => unscaleTarget(prep, v));
+    return createReport({ split: e.splitName, regression: evaluateRegression(actual, predicted), model });
+  }
+  const classes = prep.label.classes ?? [];
+  const probs = classProbabilities(out, split.n, classes.length);
+  const classification = evaluateClassification(y, probs, classes);
+  let examples: ReportExample[] | undefined;
+  if (split.raw && classification.misclassified.length > 0) {
+    const records = await split.raw(classification.misclassified.map((m) => m.index));
+    examples = classification.misclassified.map((m, i) => ({
+      index: m.index, trueLabel: decodeLabel(prep, m.trueIndex), predictedLabel: decodeLabel(prep, m.predictedIndex),
+      confidence: m.confidence, record: records[i],
+    }));
+  }
+  return createReport({ split: e.splitName, classification, model, ...(examples ? { examples } : {}) });
+}

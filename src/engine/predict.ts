@@ -1,0 +1,75 @@
+/**
+ * Predictions from a loaded model: raw records in (preprocessing.json applied), labels with
+ * probabilities or values out. Used by the CLI, the worker and the model server.
+ */
+import type { RawRecord } from './data/types';
+import type { LoadedModel } from './saved';
+import { encodeRecords, decodeLabel, unscaleTarget } from './data/preprocess';
+import { encodeMediaInputs } from './data/media';
+
+export type Prediction =
+  | { label: string; probabilities: Record<string, number>; classes: string[] }
+  | { value: number };
+
+const CHUNK = 512;
+
+/** Raw model outputs for n encoded samples, row-major [n, outputs]. */
+export async function predictEncoded(loaded: Pick<LoadedModel, 'model' | 'tf' | 'preprocessing'>, x: Float32Array, n: number): Promise<Float32Array> {
+  const { tf, model, preprocessing } = loaded;
+  const per = preprocessing.inputShape.reduce((a, b) => a * b, 1);
+  if (x.length !== n * per) throw new Error(`predictEncoded: expected ${n}×${per} values, got ${x.length}`);
+  const outputs: Float32Array[] = [];
+  for (let start = 0; start < n; start += CHUNK) {
+    const m = Math.min(CHUNK, n - start);
+    const input = tf.tensor(x.subarray(start * per, (start + m) * per), [m, ...preprocessing.inputShape]);
+    const out = model.predict(input) as import('@tensorflow/tfjs').Tensor;
+    outputs.push((await out.data()) as Float32Array);
+    input.dispose();
+    out.dispose();
+  }
+  if (outputs.length === 1) return outputs[0];
+  const all = new Float32Array(outputs.reduce((s, o) => s + o.length, 0));
+  let off = 0;
+  for (const o of outputs) { all.set(o, off); off += o.length; }
+  return all;
+}
+
+/**
+ * Class probabilities [n, k] from raw outputs: softmax outputs as they are; a single sigmoid unit
+ * (two classes) becomes [1 − p, p].
+ */
+export function classProbabilities(out: Float32Array, n: number, k: number): Float32Array {
+  if (out.length === n * k) return out;
+  if (k === 2 && out.length === n) {
+    const p = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) { p[2 * i] = 1 - out[i]; p[2 * i + 1] = out[i]; }
+    return p;
+  }
+  throw new Error(`model output has ${out.length / n} values per sample; expected ${k} class probabilities`);
+}
+
+/**
+ * Raw records in, predictions out. Image and text models take the raw input (a record holding it under
+ * the feature name, or the value itself); `baseDir` lets image paths resolve (the CLI passes the input file's folder).
+ */
+export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 'preprocessing'>, records: RawRecord[], opts: { baseDir?: string } = {}): Promise<Prediction[]> {
+  const prep = loaded.preprocessing;
+  const n = records.length;
+  if (n === 0) return [];
+  const x = prep.inputKind === 'tabular' ? encodeRecords(prep, records) : await encodeMediaInputs(prep, records, { baseDir: opts.baseDir });
+  const out = await predictEncoded(loaded, x, n);
+  if (prep.task === 'regression') {
+    return Array.from({ length: n }, (_, i) => ({ value: unscaleTarget(prep, out[i]) }));
+  }
+  const classes = prep.label.classes ?? [];
+  const k = classes.length;
+  const probs = classProbabilities(out, n, k);
+  return Array.from({ length: n }, (_, i) => {
+    const row = probs.subarray(i * k, (i + 1) * k);
+    let best = 0;
+    for (let j = 1; j < k; j++) if (row[j] > row[best]) best = j;
+    const probabilities: Record<string, number> = {};
+    classes.forEach((c, j) => { probabilities[c] = row[j]; });
+    return { label: decodeLabel(prep, best), probabilities, classes };
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * The run folder (DESIGN.md §3):
+ *
+ *   runs/<model name>/<run id>/
+ *     spec.json  metrics.jsonl  run.json  report.json  report.md  model/  checkpoints/best/
+ *
+ * The run id is a sortable UTC timestamp (2026-11-29T10-57-13-123Z). run.json is rewritten
+ * atomically at every change of state.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BackendInfo, RunStatus } from '../protocol/engine';
+import type { ModelSpecFile } from '../spec/schema';
+import { writeJsonAtomic } from './fsutil';
+
+export interface RunRecord {
+  format: 'model-studio-run';
+  version: 1;
+  runId: string;
+  modelName: string;
+  task: ModelSpecFile['task'];
+  /** the model file that produced the run */
+  specPath: string;
+  status: RunStatus;
+  backend?: BackendInfo;
+  device?: string;
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  epochs: { planned: number; completed: number };
+  samples?: { train: number; validation: number; test: number };
+  best?: { epoch: number; monitor: string; value: number };
+  /** why training ended early (early stopping, a stop request, NaN) */
+  stopReason?: string;
+  /** test-split metrics from the report */
+  metrics?: Record<string, number>;
+  error?: { message: string; location?: { file: string; line?: number; column?: number; path?: string } };
+}
+
+export const RUN_FILES = {
+  spec: 'spec.json',
+  metrics: 'metrics.jsonl',
+  run: 'run.json',
+  report: 'report.json',
+  reportMd: 'report.md',
+  model: 'model',
+  checkpoints: 'checkpoints',
+  bestCheckpoint: path.join('checkpoints', 'best'),
+} as const;
+
+/** A sortable, filesystem-safe run id from a time: 2026-11-29T10-57-13-123Z. */
+export function makeRunId(date = new Date()): string {
+  return date.toISOString().replace(/:/g, '-').replace('.', '-');
+}
+
+export function defaultRunsDir(workspaceRoot: string): string {
+  return path.join(workspaceRoot, 'runs');
+}
+
+export class Run {
+  private record: RunRecord;
+
+  private constructor(readonly dir: string, record: RunRecord) {
+    this.record = record;
+  }
+
+  /** Make a fresh run folder under runsDir/<model name>/ and write spec.json and run.json. */
+  static create(runsDir: string, spec: ModelSpecFile, specPath: string, plannedEpochs: number): Run {
+    const modelDir = path.join(runsDir, spec.name);
+    fs.mkdirSync(modelDir, { recursive: true });
+    let now = new Date();
+    let runId = makeRunId(now);
+    // Two runs in the same millisecond: take the next free id, still sortable.
+    while (fs.existsSync(path.join(modelDir, runId))) {
+      now = new Date(now.getTime() + 1);
+      runId = makeRunId(now);
+    }
+    const dir = path.join(modelDir, runId);
+    fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
+    const iso = new Date().toISOString();
+    const run = new Run(dir, {
+      format: 'model-studio-run', version: 1, runId, modelName: spec.name, task: spec.task, specPath,
+      status: 'running', pid: process.pid, startedAt: iso, updatedAt: iso,
+      epochs: { planned: plannedEpochs, completed: 0 },
+    });
+    writeJsonAtomic(path.join(dir, RUN_FILES.spec), spec);
+    run.write();
+    return run;
+  }
+
+  get id(): string { return this.record.runId; }
+  get status(): RunStatus { return this.record.status; }
+  get data(): Readonly<RunRecord> { return this.record; }
+  file(name: keyof typeof RUN_FILES): string { return path.join(this.dir, RUN_FILES[name]); }
+
+  /** Merge changes into run.json and rewrite it atomically. */
+  update(changes: Partial<RunRecord>): void {
+    this.record = { ...this.record, ...changes, updatedAt: new Date().toISOString() };
+    this.write();
+  }
+
+  finish(status: RunStatus, changes: Partial<RunRecord> = {}): void {
+    const end = new Date();
+    this.update({ ...changes, status, endedAt: end.toISOString(), durationMs: end.getTime() - Date.parse(this.record.startedAt) });
+  }
+
+  private write(): void {
+    writeJsonAtomic(path.join(this.dir, RUN_FILES.run), this.record);
+  }
+}
+
+export function readRunRecord(runDir: string): RunRecord {
+  const file = path.join(runDir, RUN_FILES.run);
+  if (!fs.existsSync(file)) throw new Error(`${runDir}: not a run folder (no run.json)`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
+}
+
+/** One metrics.jsonl, parsed line by line; a torn last line (crash mid-write) is skipped. */
+export function readMetricsLog(runDir: string): Array<Record<string, unknown>> {
+  const file = path.join(runDir, RUN_FILES.metrics);
+  if (!fs.existsSync(file)) return [];
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // only the last line can be torn
+    }
+  }
+  return out;
+}
+
+/**
+ * The status a person should see: a run that says `running` but whose process is gone was killed
+ * or crashed (kill -9, power loss) and is shown as failed.
+ */
+export function observedStatus(record: Pick<RunRecord, 'status' | 'pid'>): RunStatus | 'crashed' {
+  if (record.status !== 'running') return record.status;
+  try {
+    process.kill(record.pid, 0);
+    return 'running';
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'running' : 'crashed';
+  }
+}

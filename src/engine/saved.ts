@@ -1,0 +1,116 @@
+/**
+ * A saved model folder: model.json + weights.bin (TF.js layers format, loadable by stock
+ * tf.loadLayersModel) + preprocessing.json. Saving fills a temp folder and renames it over the old
+ * one, so a crash mid-save never leaves a half model where a good one was.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { BackendName } from '../spec/schema';
+import type { Preprocessing } from './data/types';
+import { replaceDirAtomic, writeDurable } from './fsutil';
+
+type Tf = typeof tfTypes;
+
+export const MODEL_FILES = ['model.json', 'weights.bin', 'preprocessing.json'] as const;
+
+export interface LoadedModel {
+  model: tfTypes.LayersModel;
+  preprocessing: Preprocessing;
+  tf: Tf;
+  /** the folder it was loaded from */
+  dir: string;
+}
+
+function joinWeights(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array {
+  if (!data) return new Uint8Array(0);
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const total = data.reduce((s, b) => s + b.byteLength, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const b of data) {
+    out.set(new Uint8Array(b), off);
+    off += b.byteLength;
+  }
+  return out;
+}
+
+/** Save `model` with its preprocessing into `dir`, replacing what was there atomically. */
+export async function saveModelDir(model: tfTypes.LayersModel, preprocessing: Preprocessing, dir: string): Promise<string[]> {
+  let artifacts: tfTypes.io.ModelArtifacts | null = null;
+  // A custom IO handler (what tf.io.withSaveHandler builds): TF.js hands us the artifacts.
+  await model.save({
+    save: async (a: tfTypes.io.ModelArtifacts) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+  });
+  const a = artifacts as tfTypes.io.ModelArtifacts | null;
+  if (!a) throw new Error('TF.js did not hand over the model artifacts');
+  const weights = joinWeights(a.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
+  const modelJson = {
+    format: a.format ?? 'layers-model',
+    generatedBy: a.generatedBy,
+    convertedBy: a.convertedBy ?? null,
+    modelTopology: a.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+  };
+  replaceDirAtomic(dir, (tmp) => {
+    writeDurable(path.join(tmp, 'weights.bin'), weights);
+    writeDurable(path.join(tmp, 'preprocessing.json'), `${JSON.stringify(preprocessing, null, 2)}\n`);
+    writeDurable(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
+  });
+  return MODEL_FILES.map((f) => path.join(dir, f));
+}
+
+const complete = (dir: string) => MODEL_FILES.every((f) => fs.existsSync(path.join(dir, f)));
+
+/**
+ * Where the saved model really is: `dir` itself, a run folder's `model/` or its best checkpoint, or
+ * (after a crash in the instant between two renames) the previous copy beside it.
+ */
+export function resolveModelDir(dir: string): string {
+  const candidates = [dir, path.join(dir, 'model'), path.join(dir, 'checkpoints', 'best')];
+  for (const c of candidates) if (complete(c)) return c;
+  for (const c of candidates) {
+    const parent = path.dirname(c);
+    if (!fs.existsSync(parent)) continue;
+    const base = path.basename(c);
+    const aside = fs.readdirSync(parent).filter((n) => n.startsWith(`${base}.old-`)).sort().reverse();
+    for (const n of aside) if (complete(path.join(parent, n))) return path.join(parent, n);
+  }
+  throw new Error(`${dir}: no saved model here (expected ${MODEL_FILES.join(', ')} in it, in model/ or in checkpoints/best/)`);
+}
+
+/** Load a saved model with stock tf.loadLayersModel through a file IO handler. */
+export async function loadSavedModel(dir: string, opts: { tf?: Tf; backend?: BackendName } = {}): Promise<LoadedModel> {
+  const where = resolveModelDir(dir);
+  let tf = opts.tf;
+  if (!tf) {
+    const { selectBackend } = await import('./backends');
+    tf = (await selectBackend(opts.backend ?? 'auto')).tf;
+  }
+  const modelJson = JSON.parse(fs.readFileSync(path.join(where, 'model.json'), 'utf8')) as {
+    modelTopology: object; format?: string; generatedBy?: string; convertedBy?: string | null;
+    weightsManifest: Array<{ paths: string[]; weights: tfTypes.io.WeightsManifestEntry[] }>;
+  };
+  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const buffers = modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(where, p)));
+  const all = Buffer.concat(buffers);
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  const model = await tf.loadLayersModel({
+    load: async () => ({
+      modelTopology: modelJson.modelTopology,
+      format: modelJson.format,
+      generatedBy: modelJson.generatedBy,
+      convertedBy: modelJson.convertedBy ?? undefined,
+      weightSpecs,
+      weightData,
+    }),
+  });
+  const preprocessing = JSON.parse(fs.readFileSync(path.join(where, 'preprocessing.json'), 'utf8')) as Preprocessing;
+  if (preprocessing.format !== 'model-studio-preprocessing') {
+    throw new Error(`${path.join(where, 'preprocessing.json')}: not a Model Studio preprocessing file (format is ${JSON.stringify(preprocessing.format)})`);
+  }
+  return { model, preprocessing, tf, dir: where };
+}

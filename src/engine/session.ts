@@ -1,0 +1,335 @@
+/**
+ * The engine's API, used by the CLI and the worker: train a model file end to end (validate,
+ * prepare data, pick a backend, build, train, save, evaluate) into a run folder, and evaluate a run
+ * or a saved model again. Everything it has to say goes out as protocol messages (onEvent).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BackendInfo, EngineMessage, ProblemLocation, RunStatus } from '../protocol/engine';
+import type { BackendName, ModelSpecFile, SPLITS } from '../spec/schema';
+
+type SplitName = (typeof SPLITS)[number];
+type Mode = 'auto' | 'min' | 'max';
+import { findWorkspaceRoot } from '../spec/paths';
+import type { PreparedData, RawRecord, SplitData } from './data/types';
+import { DataError } from './data/types';
+import { prepareData, readTable, encodeRecords, encodeLabel } from './data';
+import { selectBackend } from './backends';
+import { buildModel, formatSummary, summarizeModel, ModelBuildError } from './model';
+import { compileModel } from './compile';
+import { trainLoop } from './train/loop';
+import { progressCallback } from './train/progress';
+import { metricsLogCallback } from './train/metricsLog';
+import { nanGuardCallback } from './train/nanGuard';
+import { earlyStoppingCallback } from './train/earlyStopping';
+import { lrScheduleCallback } from './train/lrSchedule';
+import { bestCheckpointCallback } from './train/checkpoint';
+import type { Callback } from './train/callbacks';
+import { Run, RUN_FILES, defaultRunsDir, readRunRecord } from './run';
+import { saveModelDir, loadSavedModel } from './saved';
+import { evaluateOnSplit } from './evaluation';
+import { writeReport, reportMarkdown, REPORT_JSON, type Report } from './evaluate';
+import { writeFileAtomic } from './evaluate/atomicWrite';
+
+export interface TrainModelOptions {
+  specPath: string;
+  workspaceRoot?: string;
+  runsDir?: string;
+  epochs?: number;
+  backend?: BackendName;
+  signal?: AbortSignal;
+  onEvent: (e: EngineMessage) => void;
+  /** the request id carried by every message (default: 'train') */
+  id?: string;
+  /** folder with optional native packages (tfjs-node, tfjs-node-gpu) */
+  nativeDir?: string;
+}
+
+export interface TrainOutcome {
+  runDir: string;
+  status: RunStatus;
+  /** test-split metrics (accuracy, macroF1, … or mse, mae, r2, …) */
+  summary: Record<string, number>;
+  backend?: BackendInfo;
+  error?: { message: string; location?: ProblemLocation };
+}
+
+/** Validate the model file (throws SpecError with .problems) and train it. */
+export async function trainModelFile(opts: TrainModelOptions): Promise<TrainOutcome> {
+  const specPath = path.resolve(opts.specPath);
+  const workspaceRoot = opts.workspaceRoot ? path.resolve(opts.workspaceRoot) : findWorkspaceRoot(specPath);
+  // the spec module is loaded when a model file is, not before (tests train specs directly)
+  const { loadModelFile } = await import('../spec');
+  const spec = (await loadModelFile(specPath, { workspaceRoot })) as ModelSpecFile;
+  return trainSpec({ ...opts, specPath, workspaceRoot, spec });
+}
+
+/** Where a field of the model file is, for an error message. */
+export async function locate(specPath: string, fieldPath: string): Promise<ProblemLocation> {
+  try {
+    const { locateField } = await import('../spec');
+    const found = locateField(fs.readFileSync(specPath, 'utf8'), fieldPath) as unknown;
+    if (found && typeof found === 'object') {
+      const f = found as { line?: unknown; column?: unknown };
+      return { file: specPath, path: fieldPath, ...(typeof f.line === 'number' ? { line: f.line } : {}), ...(typeof f.column === 'number' ? { column: f.column } : {}) };
+    }
+  } catch {
+    // no position: the path alone still says where
+  }
+  return { file: specPath, path: fieldPath };
+}
+
+function withOverrides(spec: ModelSpecFile, o: { epochs?: number; backend?: BackendName }): ModelSpecFile {
+  return { ...spec, train: { ...spec.train, ...(o.epochs ? { epochs: o.epochs } : {}), ...(o.backend ? { backend: o.backend } : {}) } };
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Train an already-validated spec (data may be given, as tests do). */
+export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile; workspaceRoot: string; data?: PreparedData }): Promise<TrainOutcome> {
+  const id = opts.id ?? 'train';
+  const emit = opts.onEvent;
+  const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message, id });
+  const spec = withOverrides(opts.spec, opts);
+  const specPath = path.resolve(opts.specPath);
+
+  const data = opts.data ?? (await prepareData(spec, specPath, { workspaceRoot: opts.workspaceRoot }));
+  for (const w of data.info.warnings) log('warn', w);
+  const { tf, info: backend } = await selectWorkingBackend(spec, data, opts.nativeDir, log);
+  log('info', `backend: ${backend.device} — ${backend.reason}`);
+
+  const runsDir = path.resolve(opts.runsDir ?? defaultRunsDir(opts.workspaceRoot));
+  const run = Run.create(runsDir, spec, specPath, spec.train.epochs);
+  const samples = { train: data.train.n, validation: data.validation.n, test: data.test.n };
+  run.update({ backend, device: backend.device, samples });
+
+  let best: { epoch: number; monitor: string; value: number } | undefined;
+  try {
+    const built = buildModel(tf, spec, data.preprocessing);
+    const compiled = compileModel(tf, built.model, spec, data.preprocessing, built.outputKind);
+    for (const w of compiled.warnings) log('warn', w);
+    const modelSummary = summarizeModel(built.model);
+    log('info', `model${built.outputAdded ? ' (output layer added from the task)' : ''}:\n${formatSummary(modelSummary)}`);
+    const batchSize = Math.max(1, Math.min(spec.train.batchSize, data.train.n));
+    emit({
+      type: 'runStarted', id, runDir: run.dir, runId: run.id, modelName: spec.name, backend,
+      epochs: spec.train.epochs, batchesPerEpoch: Math.ceil(data.train.n / batchSize), samples,
+    });
+
+    const hasValidation = data.validation.n > 0;
+    const monitor = spec.train.earlyStopping?.monitor ?? (hasValidation ? 'val_loss' : 'loss');
+    const checkpoint = bestCheckpointCallback({
+      monitor,
+      mode: spec.train.earlyStopping?.mode as Mode | undefined,
+      save: async (model) => { await saveModelDir(model, data.preprocessing, run.file('bestCheckpoint')); },
+      onSaved: (b) => {
+        best = b;
+        emit({ type: 'checkpointSaved', id, epoch: b.epoch, path: run.file('bestCheckpoint'), monitor: b.monitor, value: b.value });
+      },
+    });
+    const callbacks: Callback[] = [
+      nanGuardCallback(),
+      metricsLogCallback(run.file('metrics')),
+      progressCallback({
+        onProgress: (progress) => emit({ type: 'progress', id, progress }),
+        onEpochEnd: (e) => emit({ type: 'epochEnded', id, ...e }),
+      }),
+      ...(spec.train.lrSchedule ? [lrScheduleCallback(spec.train.lrSchedule, (e) => log('info', `epoch ${e.epoch}: learning rate reduced to ${e.lr} (${e.why})`))] : []),
+      checkpoint,
+      ...(spec.train.earlyStopping ? [earlyStoppingCallback({ ...spec.train.earlyStopping, mode: spec.train.earlyStopping.mode as Mode, onStopped: (e) => log('info', `early stopping at epoch ${e.epoch}: ${e.monitor} best ${e.best.toPrecision(5)} at epoch ${e.bestEpoch}`) })] : []),
+      { onEpochEnd: (_ctx, epoch) => run.update({ epochs: { planned: spec.train.epochs, completed: epoch }, ...(best ? { best } : {}) }) },
+    ];
+
+    const result = await trainLoop({
+      tf, model: built.model, compiled, train: data.train, validation: hasValidation ? data.validation : undefined,
+      epochs: spec.train.epochs, batchSize, shuffle: spec.train.shuffle, seed: spec.train.seed, seeds: built.seeds,
+      callbacks, signal: opts.signal,
+    });
+    const epochs = { planned: spec.train.epochs, completed: result.epochsRun };
+    if (result.reason === 'failed') {
+      const error = { message: result.message ?? 'training failed', location: await locate(specPath, 'train.optimizer.learningRate') };
+      run.finish('failed', { error, epochs, ...(best ? { best } : {}) });
+      emit({ type: 'error', id, message: error.message, location: error.location });
+      emit({ type: 'done', id, status: 'failed', runDir: run.dir });
+      disposeModel(built.model);
+      return { runDir: run.dir, status: 'failed', summary: {}, backend, error };
+    }
+    if (result.message) log('info', result.message);
+    const status: RunStatus = result.reason === 'stopped' ? 'stopped' : 'completed';
+    if (status === 'stopped' && result.epochsRun === 0) {
+      // stopped before one epoch finished: nothing worth saving or evaluating
+      disposeModel(built.model);
+      run.finish('stopped', { epochs, stopReason: result.message ?? 'stopped on request' });
+      emit({ type: 'done', id, status: 'stopped', runDir: run.dir, summary: {} });
+      return { runDir: run.dir, status: 'stopped', summary: {}, backend };
+    }
+
+    await saveModelDir(built.model, data.preprocessing, run.file('model'));
+    const splitName = spec.evaluate.split as SplitName;
+    const split = pickSplit(data, splitName);
+    let summary: Record<string, number> = {};
+    if (split.n > 0) {
+      const report = await evaluateOnSplit({ tf, model: built.model, preprocessing: data.preprocessing, split, splitName, summary: modelSummary });
+      await writeReport(run.dir, report);
+      summary = report.summary;
+      emit({ type: 'reportReady', id, runDir: run.dir, summary });
+    } else {
+      log('warn', `the ${splitName} split is empty: no report (set data.split.${splitName} above 0)`);
+    }
+    disposeModel(built.model);
+    run.finish(status, { epochs, metrics: summary, ...(best ? { best } : {}), ...(result.message ? { stopReason: result.message } : {}) });
+    emit({ type: 'done', id, status, runDir: run.dir, summary });
+    return { runDir: run.dir, status, summary, backend };
+  } catch (err) {
+    const fieldPath = err instanceof ModelBuildError ? err.path : typeof (err as { path?: unknown }).path === 'string' ? (err as { path: string }).path : undefined;
+    const location = fieldPath ? await locate(specPath, fieldPath) : undefined;
+    const error = { message: errorMessage(err), ...(location ? { location } : {}) };
+    run.finish('failed', { error, ...(best ? { best } : {}) });
+    emit({ type: 'error', id, message: error.message, ...(location ? { location } : {}), ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) });
+    emit({ type: 'done', id, status: 'failed', runDir: run.dir });
+    return { runDir: run.dir, status: 'failed', summary: {}, backend, error };
+  }
+}
+
+/**
+ * The backend to train on. With `auto`, the chosen backend first runs one training step of this very
+ * model on two samples (probeBackend): a kernel it lacks or a NaN shows now, and training falls back
+ * to cpu (which has every kernel) instead of failing later. A backend named explicitly is not second-guessed.
+ */
+async function selectWorkingBackend(spec: ModelSpecFile, data: PreparedData, nativeDir: string | undefined, log: (level: 'warn', m: string) => void) {
+  const requested = spec.train.backend as BackendName;
+  const selected = await selectBackend(requested, { nativeDir });
+  if (requested !== 'auto' || selected.info.name === 'cpu' || data.train.n === 0) return selected;
+  const { tf } = selected;
+  const n = Math.min(2, data.train.n);
+  const { x, y } = await data.train.batch(Array.from({ length: n }, (_, i) => i));
+  let yShape: number[] = [n, 1];
+  let yValues: Float32Array = new Float32Array(0);
+  const build = () => {
+    const built = buildModel(tf, spec, data.preprocessing);
+    const compiled = compileModel(tf, built.model, spec, data.preprocessing, built.outputKind);
+    const ys = compiled.encodeY(y, n);
+    yShape = ys.shape;
+    yValues = ys.dataSync() as Float32Array;
+    ys.dispose();
+    return built.model;
+  };
+  const { probeBackend } = await import('./backends/probe');
+  let probe: Awaited<ReturnType<typeof probeBackend>>;
+  try {
+    build().dispose(); // learn the shape of y as the loss wants it
+    probe = await probeBackend(tf, build, { x, y: yValues, xShape: [n, ...data.train.xShape], yShape });
+  } catch {
+    // a model that does not build fails the same way on every backend: let training report it
+    return selected;
+  }
+  if (probe.ok) return selected;
+  log('warn', `${selected.info.device} cannot train this model (${probe.reason}); using cpu instead`);
+  const cpu = await selectBackend('cpu');
+  return { ...cpu, info: { ...cpu.info, reason: `auto: cpu, because ${selected.info.name} failed a one-step probe with this model: ${probe.reason}` } };
+}
+
+/** The model and its optimiser's slots (Adam moments etc.), which model.dispose() leaves behind. */
+function disposeModel(model: import('@tensorflow/tfjs').LayersModel): void {
+  const optimizer = model.optimizer;
+  model.dispose();
+  optimizer?.dispose();
+}
+
+function pickSplit(data: PreparedData, name: Report['split']): SplitData {
+  return name === 'train' ? data.train : name === 'validation' ? data.validation : data.test;
+}
+
+// ---------------------------------------------------------------- evaluate again
+
+export interface EvaluateOutcome {
+  report: Report;
+  /** the run folder evaluated (only for run folders) */
+  runDir?: string;
+  /** the data file evaluated on, when one was given (not the run's own split) */
+  data?: string;
+  /** where the report was written: `<run>/report.json`, or `<run>/reports/<file>-<time>.json` for other data */
+  reportFile?: string;
+}
+
+/** A SplitData over records read from a file (labels from the model's label column). */
+function recordsSplit(prep: PreparedData['preprocessing'], records: RawRecord[], file: string): SplitData {
+  const x = encodeRecords(prep, records);
+  const y = new Float32Array(records.length);
+  records.forEach((r, i) => {
+    if (!(prep.label.name in r)) throw new DataError(`no '${prep.label.name}' column (the label the model was trained on)`, file, i + 2, prep.label.name);
+    y[i] = encodeLabel(prep, r[prep.label.name]);
+  });
+  const per = prep.inputShape.reduce((a, b) => a * b, 1);
+  return {
+    n: records.length,
+    xShape: prep.inputShape,
+    async batch(indices) {
+      const bx = new Float32Array(indices.length * per);
+      const by = new Float32Array(indices.length);
+      indices.forEach((j, i) => { bx.set(x.subarray(j * per, (j + 1) * per), i * per); by[i] = y[j]; });
+      return { x: bx, y: by };
+    },
+    async raw(indices) { return indices.map((j) => records[j]); },
+  };
+}
+
+/**
+ * Evaluate a run folder (on its evaluate.split, or on `dataPath`) or a saved model folder (needs
+ * `dataPath`). A run folder evaluated on its own split gets a fresh report.json / report.md; on another
+ * data file the run's own report (what run.json and the dashboard agree with) is left alone and the
+ * report goes to `reports/<file name>-<time>.json/.md` in the run folder, labelled with the data file.
+ */
+export async function evaluateRun(dir: string, dataPath?: string, opts: { backend?: BackendName; workspaceRoot?: string } = {}): Promise<EvaluateOutcome> {
+  const abs = path.resolve(dir);
+  const isRun = fs.existsSync(path.join(abs, RUN_FILES.run));
+  const loaded = await loadSavedModel(abs, { backend: opts.backend });
+  const summary = summarizeModel(loaded.model);
+  let split: SplitData;
+  let splitName: Report['split'] = 'test';
+  const file = dataPath ? path.resolve(dataPath) : undefined;
+  if (file) {
+    const table = await readTable(file, {});
+    split = recordsSplit(loaded.preprocessing, table.rows, file);
+  } else {
+    if (!isRun) throw new Error(`${dir} is a saved model, not a run folder: give the data to evaluate on with --data FILE`);
+    const record = readRunRecord(abs);
+    const spec = JSON.parse(fs.readFileSync(path.join(abs, RUN_FILES.spec), 'utf8')) as ModelSpecFile;
+    const workspaceRoot = opts.workspaceRoot ?? findWorkspaceRoot(record.specPath);
+    const data = await prepareData(spec, record.specPath, { workspaceRoot });
+    splitName = spec.evaluate.split as SplitName;
+    split = pickSplit(data, splitName);
+  }
+  let report: Report;
+  try {
+    report = await evaluateOnSplit({ tf: loaded.tf, model: loaded.model, preprocessing: loaded.preprocessing, split, splitName, summary });
+  } finally {
+    loaded.model.dispose();
+  }
+  if (!isRun) return { report, ...(file ? { data: file } : {}) };
+  if (!file) {
+    await writeReport(abs, report);
+    return { report, runDir: abs, reportFile: path.join(abs, REPORT_JSON) };
+  }
+  const reportFile = await writeDataReport(abs, report, file);
+  return { report, runDir: abs, data: file, reportFile };
+}
+
+/**
+ * A report on another data file, written beside (never over) the run's own report:
+ * `<run>/reports/<data file name>-<time>.json` with `"data": "<file>"`, and the .md with "Data: <file>"
+ * where the split would be.
+ */
+async function writeDataReport(runDir: string, report: Report, dataFile: string): Promise<string> {
+  const dir = path.join(runDir, 'reports');
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = report.createdAt.replace(/[:.]/g, '-');
+  const base = path.join(dir, `${path.basename(dataFile).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`);
+  const { split: _split, ...rest } = report;
+  const json = { ...rest, split: null, data: dataFile };
+  const finite = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+  await writeFileAtomic(`${base}.json`, `${JSON.stringify(json, finite, 2)}\n`);
+  const md = reportMarkdown(report).replace(/^Split: \*\*[a-z]+\*\*/m, `Data: **${path.basename(dataFile)}** (${dataFile}, not the run's own split)`);
+  await writeFileAtomic(`${base}.md`, md);
+  return `${base}.json`;
+}

@@ -1,0 +1,31 @@
+/** Keeps the best model so far (by a monitored value) in a folder, replaced atomically each time. */
+import type * as tfTypes from '@tensorflow/tfjs';
+import { monitored, monitorMode, type Callback } from './callbacks';
+
+export interface BestCheckpointOptions {
+  monitor: string;
+  mode?: 'auto' | 'min' | 'max';
+  save(model: tfTypes.LayersModel): Promise<void>;
+  onSaved?(e: { epoch: number; monitor: string; value: number }): void;
+}
+
+export interface BestCheckpoint extends Callback {
+  best(): { epoch: number; monitor: string; value: number } | null;
+}
+
+export function bestCheckpointCallback(o: BestCheckpointOptions): BestCheckpoint {
+  const mode = monitorMode(o.monitor, o.mode);
+  let best: { epoch: number; monitor: string; value: number } | null = null;
+  return {
+    best: () => best,
+    async onEpochEnd(ctx, epoch, logs) {
+      const m = monitored(logs, o.monitor);
+      if (!m || !Number.isFinite(m.value)) return;
+      const better = best === null || (mode === 'min' ? m.value < best.value : m.value > best.value);
+      if (!better) return;
+      await o.save(ctx.model);
+      best = { epoch, monitor: m.key, value: m.value };
+      o.onSaved?.(best);
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The engine child process, forked by the extension host (dist/engine.js). It speaks only the
+ * typed messages of src/protocol/engine.ts over the IPC channel: every message that arrives is
+ * checked with parseHostMessage, and a malformed one is answered with an `error`. It never writes
+ * to stdout; logs (its own and TF.js's console output) go out as `log` messages.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PROTOCOL_VERSION, parseHostMessage, type EngineMessage, type HostMessage } from '../protocol/engine';
+import type { BackendName } from '../spec/schema';
+import { BACKENDS } from '../spec/schema';
+import type { LoadedModel } from './saved';
+
+type Send = (m: EngineMessage) => void;
+
+export interface WorkerDeps {
+  send: Send;
+  /** called after shutdown has finished */
+  exit(code: number): void;
+}
+
+/** The message handling, separate from process wiring so tests can drive it directly. */
+export function createWorker(deps: WorkerDeps) {
+  const { send } = deps;
+  const runs = new Map<string, AbortController>();
+  const active = new Set<Promise<unknown>>();
+  const models = new Map<string, Promise<LoadedModel>>();
+  let shuttingDown = false;
+
+  const fail = (err: unknown, id?: string) => send({
+    type: 'error', ...(id ? { id } : {}), message: err instanceof Error ? err.message : String(err),
+    ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+  });
+
+  const track = (p: Promise<unknown>) => {
+    active.add(p);
+    p.finally(() => active.delete(p)).catch(() => undefined);
+  };
+
+  async function train(m: Extract<HostMessage, { type: 'train' }>): Promise<void> {
+    if (runs.has(m.id)) throw new Error(`a run with id '${m.id}' is already training`);
+    const backend = m.overrides?.backend;
+    if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+      throw new Error(`overrides.backend '${backend}' is not one of ${BACKENDS.join(', ')}`);
+    }
+    const epochs = m.overrides?.epochs;
+    if (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0)) throw new Error(`overrides.epochs must be a positive integer (got ${String(epochs)})`);
+    const controller = new AbortController();
+    runs.set(m.id, controller);
+    try {
+      const { trainModelFile } = await import('./session');
+      await trainModelFile({
+        id: m.id, specPath: m.specPath, workspaceRoot: m.workspaceRoot, runsDir: m.runsDir,
+        epochs, backend: backend as BackendName | undefined, signal: controller.signal, onEvent: send,
+      });
+    } catch (err) {
+      // errors before a run folder exists (invalid model file, data, backend): say where
+      const problems = (err as { problems?: Array<{ file: string; line: number; column: number; path: string; message: string }> }).problems;
+      const first = Array.isArray(problems) ? problems[0] : undefined;
+      const data = err instanceof Error && err.name === 'DataError' ? (err as Error & { file: string; row?: number }) : undefined;
+      const location = first
+        ? { file: first.file, line: first.line, column: first.column, path: first.path }
+        : data ? { file: data.file, ...(data.row ? { line: data.row } : {}) } : undefined;
+      send({ type: 'error', id: m.id, message: err instanceof Error ? err.message : String(err), ...(location ? { location } : {}) });
+      send({ type: 'done', id: m.id, status: 'failed' });
+    } finally {
+      runs.delete(m.id);
+    }
+  }
+
+  async function loadModel(dir: string): Promise<LoadedModel> {
+    const key = path.resolve(dir);
+    let p = models.get(key);
+    if (!p) {
+      const { loadSavedModel } = await import('./saved');
+      p = loadSavedModel(key);
+      models.set(key, p);
+      p.catch(() => models.delete(key));
+    }
+    return p;
+  }
+
+  async function handle(m: HostMessage): Promise<void> {
+    switch (m.type) {
+      case 'train':
+        return train(m);
+      case 'evaluate': {
+        const { evaluateRun } = await import('./session');
+        const out = await evaluateRun(m.runDir, m.dataPath);
+        send({ type: 'reportReady', id: m.id, runDir: out.runDir ?? m.runDir, summary: out.report.summary });
+        send({ type: 'done', id: m.id, status: 'completed', runDir: out.runDir ?? m.runDir, summary: out.report.summary });
+        return;
+      }
+      case 'predict': {
+        const records = m.records.filter((r) => typeof r === 'object' && r !== null && !Array.isArray(r));
+        if (records.length !== m.records.length) throw new Error('predict: every record must be an object of column → value');
+        const loaded = await loadModel(m.modelDir);
+        const { predictRecords } = await import('./predict');
+        send({ type: 'predicted', id: m.id, predictions: await predictRecords(loaded, records) });
+        return;
+      }
+      case 'save': {
+        const { resolveModelDir, MODEL_FILES } = await import('./saved');
+        const { replaceDirAtomic } = await import('./fsutil');
+        const from = resolveModelDir(m.runDir);
+        const out = path.resolve(m.outDir);
+        replaceDirAtomic(out, (tmp) => {
+          for (const f of MODEL_FILES) fs.copyFileSync(path.join(from, f), path.join(tmp, f));
+        });
+        send({ type: 'saved', id: m.id, outDir: out, files: MODEL_FILES.map((f) => path.join(out, f)) });
+        return;
+      }
+      case 'stop': {
+        const target = runs.get(m.id);
+        const targets = target ? [target] : [...runs.values()];
+        for (const c of targets) c.abort();
+        if (targets.length === 0) send({ type: 'log', level: 'info', id: m.id, message: 'stop: nothing is training' });
+        return;
+      }
+      case 'shutdown': {
+        shuttingDown = true;
+        for (const c of runs.values()) c.abort();
+        await Promise.allSettled([...active]);
+        deps.exit(0);
+        return;
+      }
+    }
+  }
+
+  return {
+    /** Handle one raw message from the host. */
+    receive(raw: unknown): void {
+      const parsed = parseHostMessage(raw);
+      if (!parsed.ok) {
+        const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
+        send({ type: 'error', ...(id ? { id } : {}), message: `rejected a malformed message: ${parsed.error}` });
+        return;
+      }
+      if (shuttingDown && parsed.message.type !== 'shutdown') {
+        send({ type: 'error', message: `the engine is shutting down; '${parsed.message.type}' was not run` });
+        return;
+      }
+      const m = parsed.message;
+      const id = 'id' in m ? m.id : undefined;
+      track(handle(m).catch((err: unknown) => fail(err, id)));
+    },
+    get training(): number { return runs.size; },
+  };
+}
+
+/** Route console output to `log` messages: stdout belongs to nobody in the engine process. */
+function redirectConsole(send: Send): void {
+  const toLog = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) =>
+    send({ type: 'log', level, message: args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.stack ?? a.message : JSON.stringify(a))).join(' ') });
+  console.log = toLog('info');
+  console.info = toLog('info');
+  console.debug = toLog('debug');
+  console.warn = toLog('warn');
+  console.error = toLog('error');
+}
+
+function main(): void {
+  if (typeof process.send !== 'function') {
+    process.stderr.write('model-studio engine: start me with child_process.fork (I talk over IPC only)\n');
+    process.exitCode = 2;
+    return;
+  }
+  const send: Send = (m) => {
+    if (process.connected) process.send?.(m);
+  };
+  redirectConsole(send);
+  const worker = createWorker({ send, exit: (code) => { process.disconnect?.(); process.exit(code); } });
+  process.on('message', (raw) => worker.receive(raw));
+  process.on('disconnect', () => process.exit(0));
+  process.on('uncaughtException', (err) => send({ type: 'error', message: `engine error: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) }));
+  process.on('unhandledRejection', (err) => send({ type: 'error', message: `engine error: ${err instanceof Error ? err.message : String(err)}` }));
+  send({ type: 'ready', protocol: PROTOCOL_VERSION, pid: process.pid });
+}
+
+if (require.main === module) main();

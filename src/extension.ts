@@ -1,0 +1,94 @@
+/**
+ * Composition root: builds the host context, registers everything into the extension's
+ * disposables, and shows activation errors. No work happens here beyond wiring; TF.js is never
+ * loaded in the extension host (training, prediction and serving run in child processes).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { ModelCodeLens } from './diagnostics/codeLens';
+import { ModelDiagnostics } from './diagnostics/modelDiagnostics';
+import { registerSchemaHelp } from './diagnostics/schemaHelp';
+import type { HostContext } from './host/hostContext';
+import { filteredLog } from './host/log';
+import { RunManager } from './host/runManager';
+import { ServerManager } from './host/serverManager';
+import * as settings from './host/settings';
+import { RunStatusBar } from './host/statusBar';
+import { registerDashboardSerializer } from './panels/dashboard';
+import { ModelsTreeProvider } from './views/modelsTree';
+
+const MODEL_FILES: vscode.DocumentFilter[] = [{ scheme: 'file', pattern: '**/*.model.{yaml,yml,json}' }];
+
+export function activate(ext: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Model Studio', { log: true });
+  ext.subscriptions.push(log);
+  try {
+    const hostLog = filteredLog(log, settings.logLevel);
+    const nativeDir = path.join(ext.globalStorageUri.fsPath, 'native');
+    const env = (): NodeJS.ProcessEnv => ({ ...process.env, MODEL_STUDIO_NATIVE_DIR: nativeDir, ELECTRON_RUN_AS_NODE: '1' });
+    const runs = new RunManager({
+      enginePath: path.join(ext.extensionPath, 'dist', 'engine.js'),
+      log: hostLog,
+      get stopTimeoutMs() {
+        return settings.stopTimeoutMs();
+      },
+      settings: {
+        runsDir: settings.runsDirFor,
+        workspaceRoot: settings.workspaceRootOf,
+        backend: settings.backendOverride,
+        maxConcurrentRuns: settings.maxConcurrentRuns,
+        env,
+        trusted: () => vscode.workspace.isTrusted,
+      },
+    });
+    const servers = new ServerManager({
+      serverPath: path.join(ext.extensionPath, 'dist', 'server.js'),
+      log: hostLog,
+      settings: { host: settings.serverHost, port: settings.serverPort, env, trusted: () => vscode.workspace.isTrusted },
+    });
+    const tree = new ModelsTreeProvider(runs);
+    const treeView = vscode.window.createTreeView('modelStudio.models', { treeDataProvider: tree, showCollapseAll: true });
+    const diagnostics = new ModelDiagnostics();
+    const ctx: HostContext = { ext, extensionUri: ext.extensionUri, log, hostLog, runs, servers, tree, treeView, diagnostics, nativeDir };
+    // deactivate() waits for these: a run is asked to stop (and save) before the window goes
+    shutdown = () => Promise.all([runs.dispose(), servers.dispose()]).then(() => undefined);
+    ext.subscriptions.push(
+      tree,
+      treeView,
+      diagnostics,
+      new RunStatusBar(runs),
+      vscode.languages.registerCodeLensProvider(MODEL_FILES, new ModelCodeLens(runs)),
+      ...registerSchemaHelp(MODEL_FILES),
+      registerDashboardSerializer(ctx),
+      ...registerCommands(ctx),
+      runs.onDidChangeRun((r) => {
+        if (r.status === 'failed' && r.proc.hasExited) showFailure(ctx, r.lastError ?? 'the run failed', r.runDir);
+      }),
+    );
+    void vscode.commands.executeCommand('setContext', 'modelStudio.activated', true);
+    hostLog.info(`Model Studio ${String((ext.extension.packageJSON as { version?: unknown }).version)} activated (${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: viewing only'})`);
+  } catch (err) {
+    log.error(err instanceof Error ? err : String(err));
+    void vscode.window.showErrorMessage(`Model Studio could not start: ${err instanceof Error ? err.message : String(err)}`, 'Show Log').then((p) => {
+      if (p) log.show();
+    });
+  }
+}
+
+const shown = new Set<string>();
+function showFailure(ctx: HostContext, message: string, runDir?: string): void {
+  const key = runDir ?? message;
+  if (shown.has(key)) return; // once per run
+  shown.add(key);
+  void vscode.window.showErrorMessage(`Model Studio: training failed: ${message}`, 'Show Log').then((pick) => {
+    if (pick) ctx.log.show(true);
+  });
+}
+
+let shutdown: (() => Promise<void>) | undefined;
+
+/** Engine processes get a graceful stop and a kill after 3 s; the rest is in ext.subscriptions. */
+export function deactivate(): Promise<void> | undefined {
+  return shutdown?.();
+}

@@ -1,0 +1,325 @@
+/**
+ * The dashboard panel: one per run (reopening a run focuses its panel), fed by the run controller's
+ * live messages and by the run folder on disk. It waits for the webview's `ready` before posting
+ * and queues meanwhile; every `ready` (first load, shown again, window reloaded) gets the whole
+ * state again, so the page never depends on messages it missed while hidden.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EngineMessage } from '../protocol/engine';
+import { curlExample, DASHBOARD_VIEW_TYPE, parseFromWebview, type FromWebview, type RunSnapshot, type ServerView, type ToWebview, type TryItForm, type WebviewAction } from '../protocol/webview';
+import type { PanelContext } from '../host/context';
+import { dashboardHtml, resourceRoots } from './html';
+import { toPredictionView } from './normalize';
+import { modelDirOf, readForm, readHistory, readReport, readSnapshot } from './runFiles';
+
+export interface DashboardTarget { runDir?: string; runKey?: string }
+
+/** Engine messages that change what the dashboard shows (logs and replies to other requests do not). */
+const SHOWN: ReadonlySet<EngineMessage['type']> = new Set(['runStarted', 'progress', 'epochEnded', 'checkpointSaved', 'reportReady', 'done', 'error']);
+
+export class DashboardPanel {
+  private static readonly open = new Set<DashboardPanel>();
+
+  private ready = false;
+  private queue: ToWebview[] = [];
+  private form: TryItForm | null = null;
+  private syncing = false;
+  private pending: EngineMessage[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  static createOrShow(ctx: PanelContext, target: DashboardTarget): DashboardPanel {
+    const existing = DashboardPanel.find(target);
+    if (existing) {
+      existing.panel.reveal(undefined, false);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Model Studio', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: resourceRoots(ctx.extensionUri),
+    });
+    return new DashboardPanel(ctx, panel, { ...target });
+  }
+
+  /** The open panel of a run, by its key or its folder. */
+  static find(target: DashboardTarget): DashboardPanel | undefined {
+    for (const p of DashboardPanel.open) {
+      if ((target.runKey && p.target.runKey === target.runKey) || (target.runDir && p.target.runDir && samePath(p.target.runDir, target.runDir))) return p;
+    }
+    return undefined;
+  }
+
+  private constructor(
+    private readonly ctx: PanelContext,
+    readonly panel: vscode.WebviewPanel,
+    private readonly target: DashboardTarget,
+  ) {
+    DashboardPanel.open.add(this);
+    if (!target.runKey && target.runDir) target.runKey = ctx.runs.findByRunDir(target.runDir);
+    panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'dashboard', 'icon.svg');
+    panel.webview.options = { enableScripts: true, localResourceRoots: resourceRoots(ctx.extensionUri) };
+    panel.webview.html = dashboardHtml(panel.webview, ctx.extensionUri);
+    this.updateTitle();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      // A hidden webview (no retainContextWhenHidden) is torn down; it says `ready` again when shown.
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        const parsed = parseFromWebview(raw);
+        if (!parsed.ok) {
+          ctx.log.warn(`dashboard: ignored a message from the webview: ${parsed.error}`);
+          return;
+        }
+        this.handle(parsed.message).catch((err: unknown) => ctx.log.error(`dashboard: ${errorText(err)}`));
+      }),
+      ctx.runs.onMessage(({ runKey, message }) => this.onEngine(runKey, message)),
+    );
+    // A server started or stopped elsewhere (the Deploy command, the sidebar) shows here too.
+    const onServers = (ctx.servers as { onDidChange?: (listener: (e: { runDir: string }) => void) => vscode.Disposable }).onDidChange;
+    if (typeof onServers === 'function') {
+      this.disposables.push(onServers.call(ctx.servers, (e) => {
+        const runDir = this.target.runDir;
+        if (!runDir || !samePath(e.runDir, runDir)) return;
+        const up = ctx.servers.running(runDir);
+        this.post({ type: 'server', server: up ? this.serverView(up) : null });
+      }));
+    }
+  }
+
+  get runDir(): string | undefined {
+    return this.target.runDir;
+  }
+
+  private updateTitle(): void {
+    const dir = this.target.runDir;
+    this.panel.title = dir ? `${path.basename(path.dirname(dir))} · ${path.basename(dir)}` : 'Model Studio: training…';
+  }
+
+  private post(message: ToWebview): void {
+    if (this.syncing && message.type === 'engine') {
+      this.pending.push(...message.messages);
+      return;
+    }
+    if (!this.ready) {
+      // Engine messages are not queued: the full history is sent again on `ready`.
+      if (message.type !== 'engine' && message.type !== 'reset') this.queue.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  private onEngine(runKey: string, message: EngineMessage): void {
+    if (runKey !== this.target.runKey || !SHOWN.has(message.type)) return;
+    if (message.type === 'runStarted') {
+      this.target.runDir = message.runDir;
+      this.updateTitle();
+    }
+    this.post({ type: 'engine', messages: [message] });
+    if (message.type === 'done' || message.type === 'reportReady') {
+      this.sendResults().catch((err: unknown) => this.ctx.log.warn(`dashboard: ${errorText(err)}`));
+    }
+  }
+
+  /** Everything the page needs, after each `ready`. */
+  private async sendAll(): Promise<void> {
+    const { runs, servers } = this.ctx;
+    // Live messages that arrive while the history is read are held back and sent after it
+    // (the reducer skips the ones the history already had).
+    this.syncing = true;
+    this.pending = [];
+    try {
+      const known = this.target.runKey ? runs.get(this.target.runKey) : undefined;
+      if (known?.runDir) this.target.runDir = known.runDir;
+      const runDir = this.target.runDir;
+      const disk: RunSnapshot = runDir
+        ? await readSnapshot(runDir).catch((err: unknown) => {
+            this.ctx.log.warn(`dashboard: ${errorText(err)}`);
+            return { runDir };
+          })
+        : {};
+      const diskHistory = !known && runDir ? await readHistory(runDir, runDir, disk.epochs) : [];
+      const live = this.target.runKey ? runs.get(this.target.runKey) : undefined;
+      const history = live ? live.messages.filter((m) => SHOWN.has(m.type)) : diskHistory;
+      const snapshot = { ...disk, runKey: this.target.runKey, runDir, specPath: live?.specPath ?? disk.specPath, status: live?.status ?? disk.status };
+      this.updateTitle();
+      if (!this.ready) return;
+      const send = (m: ToWebview) => void this.panel.webview.postMessage(m);
+      send({ type: 'reset', snapshot });
+      if (history.length) send({ type: 'engine', messages: history });
+      if (this.pending.length) send({ type: 'engine', messages: this.pending.splice(0) });
+      const server = runDir ? servers.running(runDir) : undefined;
+      send({ type: 'server', server: server ? this.serverView(server) : null });
+      for (const m of this.queue.splice(0)) send(m);
+      if (runDir && snapshot.status !== 'running') await this.sendResults();
+    } finally {
+      this.syncing = false;
+      this.pending = [];
+    }
+  }
+
+  /** The report and the Try-it form, once a run has them. */
+  private async sendResults(): Promise<void> {
+    const runDir = this.target.runDir;
+    if (!runDir) return;
+    const [report, form] = await Promise.all([
+      readReport(runDir).catch((err: unknown) => {
+        this.ctx.log.warn(`dashboard: ${errorText(err)}`);
+        return null;
+      }),
+      readForm(runDir).catch((err: unknown) => {
+        this.ctx.log.warn(`dashboard: ${errorText(err)}`);
+        return null;
+      }),
+    ]);
+    if (report) this.post({ type: 'report', report });
+    if (form) {
+      this.form = form;
+      this.post({ type: 'form', form });
+    }
+  }
+
+  private serverView(s: { url: string; name: string }): ServerView {
+    const example: Record<string, unknown> = {};
+    for (const f of this.form?.fields ?? []) {
+      example[f.name] = f.kind === 'number' ? 0 : f.kind === 'choice' ? f.options[0] ?? '' : '…';
+    }
+    return { url: s.url, name: s.name, curl: curlExample(s.url, s.name, example) };
+  }
+
+  private async handle(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        await this.sendAll();
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.text);
+        void vscode.window.setStatusBarMessage('Copied to the clipboard', 2000);
+        return;
+      case 'openLocation': {
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(m.file));
+        const pos = new vscode.Position(Math.max(0, (m.line ?? 1) - 1), Math.max(0, (m.column ?? 1) - 1));
+        await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.One });
+        return;
+      }
+      case 'predict':
+        await this.guard('predict', async () => {
+          const runDir = this.requireRunDir();
+          const raw = await this.ctx.runs.predict(modelDirOf(runDir), [m.record]);
+          this.post({ type: 'predicted', requestId: m.requestId, predictions: raw.map(toPredictionView) });
+        }, (message) => this.post({ type: 'predicted', requestId: m.requestId, error: message }));
+        return;
+      case 'action':
+        await this.guard(m.action, () => this.act(m.action));
+        return;
+    }
+  }
+
+  private async act(action: Exclude<WebviewAction, 'predict'>): Promise<void> {
+    const { runs, servers } = this.ctx;
+    switch (action) {
+      case 'stop': {
+        const key = this.target.runKey ?? (this.target.runDir ? runs.findByRunDir(this.target.runDir) : undefined);
+        if (!key) throw new Error('this run is not training any more');
+        runs.stop(key);
+        return;
+      }
+      case 'save': {
+        const runDir = this.requireRunDir();
+        const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Save Model Here', title: 'Save the trained model (TF.js files + preprocessing.json) into a folder' });
+        if (!picked?.[0]) return;
+        this.post({ type: 'busy', action: 'save', busy: true });
+        const files = await runs.save(runDir, picked[0].fsPath);
+        this.post({ type: 'saved', outDir: picked[0].fsPath, files });
+        void vscode.window.showInformationMessage(`Model Studio: saved ${files.length} files to ${picked[0].fsPath}`);
+        return;
+      }
+      case 'deploy': {
+        const runDir = this.requireRunDir();
+        this.post({ type: 'busy', action: 'deploy', busy: true });
+        if (!this.form) this.form = await readForm(runDir).catch(() => null);
+        const server = await servers.deploy(runDir);
+        this.post({ type: 'server', server: this.serverView(server) });
+        return;
+      }
+      case 'stopServer': {
+        const runDir = this.requireRunDir();
+        this.post({ type: 'busy', action: 'stopServer', busy: true });
+        await servers.stop(runDir);
+        this.post({ type: 'server', server: null });
+        return;
+      }
+      case 'openRunFolder': {
+        const uri = vscode.Uri.file(this.requireRunDir());
+        // revealFileInOS needs a desktop; in a browser workbench show it in the Explorer instead.
+        await Promise.resolve(vscode.commands.executeCommand('revealFileInOS', uri)).catch(() => vscode.commands.executeCommand('revealInExplorer', uri));
+        return;
+      }
+      case 'trainAgain': {
+        const specPath = this.specPath() ?? (this.target.runDir ? (await readSnapshot(this.target.runDir)).specPath : undefined);
+        if (!specPath) throw new Error('this run does not record which model file trained it; open the model file and run "Model Studio: Train"');
+        const runKey = await runs.train(specPath);
+        DashboardPanel.createOrShow(this.ctx, { runKey });
+        return;
+      }
+    }
+  }
+
+  private specPath(): string | undefined {
+    return this.target.runKey ? this.ctx.runs.get(this.target.runKey)?.specPath : undefined;
+  }
+
+  private requireRunDir(): string {
+    if (!this.target.runDir) throw new Error('the run has no folder yet (it is still starting); try again in a moment');
+    return this.target.runDir;
+  }
+
+  /** Runs an action; a failure is logged, shown once, and reported to the page so its button recovers. */
+  private async guard(action: WebviewAction, body: () => Promise<void>, onError?: (message: string) => void): Promise<void> {
+    try {
+      await body();
+    } catch (err) {
+      const message = errorText(err);
+      this.ctx.log.error(`dashboard ${action}: ${message}`);
+      if (onError) onError(message);
+      else this.post({ type: 'actionFailed', action, message });
+      if (action !== 'predict') {
+        void vscode.window.showErrorMessage(`Model Studio: ${action} failed: ${message}`, 'Show Log').then((pick) => {
+          if (pick) this.ctx.log.show();
+        });
+      }
+    }
+  }
+
+  dispose(): void {
+    DashboardPanel.open.delete(this);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+
+  /** Rebuilds a panel VS Code restored after a reload, from the run named in the page's saved state. */
+  static revive(ctx: PanelContext, panel: vscode.WebviewPanel, state: unknown): DashboardPanel {
+    const run = typeof state === 'object' && state !== null ? (state as { run?: unknown }).run : undefined;
+    const runDir = typeof run === 'object' && run !== null && typeof (run as { runDir?: unknown }).runDir === 'string' ? (run as { runDir: string }).runDir : undefined;
+    return new DashboardPanel(ctx, panel, { runDir });
+  }
+}
+
+/** Restores dashboards after a window reload (viewType `modelStudio.dashboard`). */
+export function registerDashboardSerializer(ctx: PanelContext): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+      DashboardPanel.revive(ctx, panel, state);
+    },
+  });
+}
+
+function samePath(a: string, b: string): boolean {
+  return path.resolve(a) === path.resolve(b);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

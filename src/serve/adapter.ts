@@ -1,0 +1,65 @@
+/**
+ * The seam between the server and the data pipeline: one instance → encoded row (the pipeline's
+ * own encoders, so a served model sees exactly what training saw), model output → prediction
+ * (the engine's decoding, so answers equal `model-studio predict`). Problems become RequestErrors
+ * that name the instance.
+ */
+import { encodeMediaInputs } from '../engine/data/media';
+import { encodeRecordInto as encodeTabular, decodeLabel, unscaleTarget } from '../engine/data/preprocess';
+import { DataError, type Preprocessing, type RawRecord } from '../engine/data/types';
+import { classProbabilities, type Prediction } from '../engine/predict';
+import { RequestError } from './errors';
+
+export { RequestError };
+
+export type { Prediction };
+
+
+/** Number of floats in one encoded sample. */
+export function encodedWidth(prep: Preprocessing): number {
+  return prep.inputShape.reduce((a, b) => a * b, 1);
+}
+
+function asRequestError(err: unknown, where: string): unknown {
+  if (err instanceof DataError || err instanceof RangeError || (err instanceof Error && err.name === 'ImageError')) {
+    return new RequestError(`${where}: ${err.message}`);
+  }
+  return err;
+}
+
+/** Encode one raw record (or an array of raw values in feature order) of a tabular model into `out` at `offset`. */
+export function encodeRecordInto(prep: Preprocessing, record: RawRecord | unknown[], out: Float32Array, offset: number, where: string): void {
+  try {
+    encodeTabular(prep, record, out, offset);
+  } catch (err) {
+    throw asRequestError(err, where);
+  }
+}
+
+/** One instance of an image or text model (raw text, base64 / {"b64"} image, or a record holding it). */
+export async function encodeMedia(prep: Preprocessing, instance: unknown, where: string): Promise<Float32Array> {
+  try {
+    return await encodeMediaInputs(prep, [instance]);
+  } catch (err) {
+    throw asRequestError(err, where);
+  }
+}
+
+/** Model output for n samples → predictions, exactly as the engine's predictRecords decodes them. */
+export function decodeOutputs(prep: Preprocessing, out: Float32Array, n: number): Prediction[] {
+  if (prep.task === 'regression') {
+    const k = out.length / n;
+    return Array.from({ length: n }, (_, i) => ({ value: unscaleTarget(prep, out[i * k]) }));
+  }
+  const classes = prep.label.classes ?? [];
+  const k = classes.length;
+  const probs = classProbabilities(out, n, k);
+  return Array.from({ length: n }, (_, i) => {
+    const row = probs.subarray(i * k, (i + 1) * k);
+    let best = 0;
+    for (let j = 1; j < k; j++) if (row[j] > row[best]) best = j;
+    const probabilities: Record<string, number> = {};
+    classes.forEach((c, j) => { probabilities[c] = row[j]; });
+    return { label: decodeLabel(prep, best), probabilities, classes };
+  });
+}

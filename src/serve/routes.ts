@@ -1,0 +1,192 @@
+/**
+ * Request routing: TF Serving's REST API (/v1/models/…) and MLflow's scoring protocol
+ * (/invocations, /ping, /health). Every failure becomes a JSON answer with the right status;
+ * nothing a client sends can throw past `handle`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Papa from 'papaparse';
+import { isRecord } from '../protocol/engine';
+import type { Prediction } from './adapter';
+import { RequestError } from './errors';
+import { mediaType, readBody, sendJson } from './http';
+import { columnsToRecords, csvToRecords, encodeInstances, splitFrameToRecords } from './instances';
+import { metadata, versionStatus } from './metadata';
+import type { ServedVersion } from './models';
+
+export interface RouteContext {
+  name: string;
+  versions: ServedVersion[];
+  defaultVersion: number;
+  maxBodyBytes: number;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+type Flavor = 'tf' | 'mlflow';
+
+class MethodError extends RequestError {
+  constructor(readonly allow: string, method: string, path: string) {
+    super(`${method} is not allowed on ${path}; use ${allow}`, 405);
+  }
+}
+
+/** Content types read as JSON: curl -d sends x-www-form-urlencoded, and TF Serving's own examples rely on that. */
+const JSON_TYPES = new Set(['', 'application/json', 'text/json', 'application/x-www-form-urlencoded', 'text/plain']);
+
+const MLFLOW_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 404: 'RESOURCE_DOES_NOT_EXIST', 405: 'BAD_REQUEST', 408: 'BAD_REQUEST', 413: 'BAD_REQUEST', 415: 'BAD_REQUEST', 501: 'NOT_IMPLEMENTED' };
+
+function sendError(res: ServerResponse, flavor: Flavor, err: unknown, log: RouteContext['log']): void {
+  const status = err instanceof RequestError ? err.status : 500;
+  const message = err instanceof Error ? err.message : String(err);
+  if (status >= 500) log('error', `request failed: ${err instanceof Error && err.stack ? err.stack : message}`);
+  const headers: Record<string, string> = {};
+  if (err instanceof MethodError) headers.Allow = err.allow;
+  // After 413 the rest of the body is not read: close the connection rather than reuse it.
+  if (status === 413) headers.Connection = 'close';
+  const body = flavor === 'mlflow' ? { error_code: MLFLOW_CODES[status] ?? 'INTERNAL_ERROR', message } : { error: message };
+  sendJson(res, status, body, headers);
+}
+
+async function readJson(req: IncomingMessage, ctx: RouteContext, extraTypes: string[] = []): Promise<{ json: unknown } | { csv: string }> {
+  const type = mediaType(req);
+  if (!JSON_TYPES.has(type) && !extraTypes.includes(type)) {
+    throw new RequestError(`unsupported content type '${type}'; send application/json${extraTypes.length ? ` or ${extraTypes.join(' or ')}` : ''}`, 415);
+  }
+  const body = await readBody(req, ctx.maxBodyBytes);
+  const text = body.toString('utf8');
+  if (type === 'text/csv') return { csv: text };
+  if (text.trim() === '') throw new RequestError('the request body is empty; send a JSON object');
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch (err) {
+    throw new RequestError(`the request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function pickVersion(ctx: RouteContext, requested: string | undefined): ServedVersion {
+  const want = requested === undefined ? ctx.defaultVersion : Number(requested);
+  const v = ctx.versions.find((x) => x.version === want);
+  if (!v) {
+    throw new RequestError(`model '${ctx.name}' has no version ${requested}; versions: ${ctx.versions.map((x) => x.version).join(', ')}`, 404);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------- TF Serving
+
+const TF_PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?(\/metadata)?(?::(predict|classify|regress))?$/;
+
+async function tfServing(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, m: RegExpExecArray, path: string): Promise<void> {
+  const [, rawName, versionText, meta, verb] = m;
+  let name = rawName;
+  try { name = decodeURIComponent(rawName); } catch { /* a malformed %-escape: keep it as sent; it matches no model */ }
+  if (name !== ctx.name) throw new RequestError(`model '${name}' not found; this server serves '${ctx.name}'`, 404);
+  if (versionText !== undefined && !/^\d+$/.test(versionText)) throw new RequestError(`version '${versionText}' is not a number`, 404);
+  const v = pickVersion(ctx, versionText);
+  if (meta && verb) throw new RequestError(`unknown path ${path}`, 404);
+  if (!verb) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodError('GET', req.method ?? '?', path);
+    sendJson(res, 200, meta ? metadata(ctx.name, v) : versionStatus(versionText === undefined ? ctx.versions : [v]));
+    return;
+  }
+  if (req.method !== 'POST') throw new MethodError('POST', req.method ?? '?', path);
+  const { json } = (await readJson(req, ctx)) as { json: unknown };
+  if (!isRecord(json)) throw new RequestError('the request body must be a JSON object, e.g. {"instances": [...]}');
+  const enc = v.prep;
+
+  if (verb === 'predict') {
+    const hasInstances = 'instances' in json;
+    const hasInputs = 'inputs' in json;
+    if (hasInstances && hasInputs) throw new RequestError("send either 'instances' (row format) or 'inputs' (columnar format), not both");
+    if (!hasInstances && !hasInputs) throw new RequestError(`the request needs 'instances' (row format) or 'inputs' (columnar format); got keys: ${Object.keys(json).join(', ') || 'none'}`);
+    if (hasInstances) {
+      if (!Array.isArray(json.instances)) throw new RequestError("'instances' must be an array, one entry per example");
+      sendJson(res, 200, { predictions: await v.predict(await encodeInstances(enc, json.instances, 'instances')) });
+      return;
+    }
+    const inputs = json.inputs;
+    const rows = Array.isArray(inputs) ? inputs : isRecord(inputs) ? columnsToRecords(inputs, 'inputs') : null;
+    if (!rows) throw new RequestError("'inputs' must be an object of feature → array of values, or an array");
+    sendJson(res, 200, { outputs: await v.predict(await encodeInstances(enc, rows, 'inputs')) });
+    return;
+  }
+
+  // classify / regress: {"examples": [...], "context": {...}} → {"result": ...}
+  if (!Array.isArray(json.examples)) throw new RequestError("'examples' must be an array of records");
+  const context = json.context === undefined ? {} : json.context;
+  if (!isRecord(context)) throw new RequestError("'context' must be an object of feature → value shared by every example");
+  const examples = json.examples.map((e, i) => {
+    if (!isRecord(e)) throw new RequestError(`examples[${i}] must be a record {feature: value}`);
+    return { ...context, ...e };
+  });
+  if (verb === 'classify' && v.prep.task !== 'classification') throw new RequestError(`model '${ctx.name}' is a regression model; use :regress or :predict`);
+  if (verb === 'regress' && v.prep.task !== 'regression') throw new RequestError(`model '${ctx.name}' is a classification model; use :classify or :predict`);
+  const predictions = await v.predict(await encodeInstances(enc, examples, 'examples'));
+  const result = predictions.map((p) => ('value' in p ? p.value : p.classes.map((c) => [c, p.probabilities[c]])));
+  sendJson(res, 200, { result });
+}
+
+// ---------------------------------------------------------------- MLflow
+
+async function invocations(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+  if (req.method !== 'POST') throw new MethodError('POST', req.method ?? '?', '/invocations');
+  const v = pickVersion(ctx, undefined);
+  const enc = v.prep;
+  const body = await readJson(req, ctx, ['text/csv']);
+  let predictions: Prediction[];
+  if ('csv' in body) {
+    const parsed = Papa.parse<string[]>(body.csv, { header: false, skipEmptyLines: 'greedy' });
+    const bad = parsed.errors.find((e) => e.type !== 'Delimiter');
+    if (bad) throw new RequestError(`CSV line ${bad.row !== undefined ? bad.row + 1 : '?'}: ${bad.message}`);
+    predictions = await v.predict(await encodeInstances(enc, csvToRecords(parsed.data, v.prep), 'csv rows'));
+  } else {
+    let json = body.json;
+    // MLflow 1.x: a bare frame, its orientation in the content type (format=pandas-split / pandas-records).
+    const format = /format=([\w-]+)/.exec(String(req.headers['content-type']))?.[1];
+    if (Array.isArray(json)) json = { dataframe_records: json };
+    else if (isRecord(json) && (format === 'pandas-split' || ('columns' in json && 'data' in json && !('dataframe_split' in json)))) json = { dataframe_split: json };
+    if (!isRecord(json)) throw new RequestError('the request body must be a JSON object with one of dataframe_split, dataframe_records, instances, inputs');
+    const keys = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'].filter((k) => k in json);
+    if (keys.length !== 1) {
+      throw new RequestError(keys.length ? `send only one of ${keys.join(', ')}` : `the request needs one of dataframe_split, dataframe_records, instances, inputs; got keys: ${Object.keys(json).join(', ') || 'none'}`);
+    }
+    const key = keys[0];
+    const value = json[key];
+    let rows: unknown[];
+    if (key === 'dataframe_split') rows = splitFrameToRecords(value, key, v.prep.features.map((f) => f.name));
+    else if (Array.isArray(value)) rows = value;
+    else if (key === 'inputs' && isRecord(value)) rows = columnsToRecords(value, key);
+    else throw new RequestError(`'${key}' must be an array${key === 'inputs' ? ' or an object of feature → array' : ''}`);
+    predictions = await v.predict(await encodeInstances(enc, rows, key));
+  }
+  sendJson(res, 200, { predictions });
+}
+
+// ---------------------------------------------------------------- entry
+
+export async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+  let path = '/';
+  let flavor: Flavor = 'tf';
+  try {
+    path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/invocations' || path === '/ping' || path === '/health') flavor = 'mlflow';
+    const tf = TF_PATH.exec(path);
+    if (tf) return await tfServing(req, res, ctx, tf, path);
+    if (path === '/invocations') return await invocations(req, res, ctx);
+    if (path === '/ping' || path === '/health') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodError('GET', req.method ?? '?', path);
+      return sendJson(res, 200, { status: 'ok' });
+    }
+    if (path === '/' || path === '/v1/models' || path === '/v1/models/') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodError('GET', req.method ?? '?', path);
+      return sendJson(res, 200, {
+        model: ctx.name,
+        versions: ctx.versions.map((v) => v.version),
+        default_version: ctx.defaultVersion,
+        endpoints: [`GET /v1/models/${ctx.name}`, `GET /v1/models/${ctx.name}/metadata`, `POST /v1/models/${ctx.name}:predict`, `POST /v1/models/${ctx.name}/versions/{v}:predict`, 'POST /invocations', 'GET /ping', 'GET /health'],
+      });
+    }
+    throw new RequestError(`unknown path ${path}; try GET /v1/models/${ctx.name} or POST /v1/models/${ctx.name}:predict`, 404);
+  } catch (err) {
+    sendError(res, flavor, err, ctx.log);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The model-definition file's public API: used by the CLI, the engine and the editor (on every
+ * keystroke, so it stays fast and async: no TF.js, no blocking file I/O, reads only the data file's header;
+ * resolveDataSource and locateField are synchronous for the engine).
+ *
+ * Pipeline (Ludwig's order): parse with positions → defaults → schema → cross-field and data checks.
+ *
+ * The workspace root, when not given, is the nearest folder at or above the model file holding `.git`
+ * or `package.json`, else the model file's own folder. Paths in the file may not leave it.
+ */
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { checkCrossField } from './crossField';
+import { parsePath } from './fieldPath';
+import { parseModelText, problemAt } from './parse';
+import { findWorkspaceRootAsync, resolveInWorkspace } from './paths';
+import { fileProblem, hasErrors, SpecError, sortProblems, type SpecProblem } from './problems';
+import type { ModelSpecFile } from './schema';
+import { checkSchema } from './validate';
+
+export { formatProblem, SpecError, type SpecProblem } from './problems';
+export { findWorkspaceRoot, findWorkspaceRootAsync, resolveInWorkspace, resolveInWorkspaceAsync } from './paths';
+export { peekColumns } from './peek';
+export { modelFileJsonSchema, writeSchemaFile } from './jsonSchema';
+export * from './schema';
+
+export interface ValidateOptions {
+  /** folder paths may not leave (default: see findWorkspaceRoot) */
+  workspaceRoot?: string;
+  /** check that data.source exists and that label/features/columns name its columns (default true) */
+  checkData?: boolean;
+}
+
+export interface ValidationResult {
+  /** the resolved spec (defaults filled); present only when there are no errors */
+  spec?: ModelSpecFile;
+  /** errors and warnings in file order */
+  problems: SpecProblem[];
+}
+
+/** Validate a model file's text. Never throws: every failure is a problem. */
+export async function validateModelText(text: string, file: string, opts: ValidateOptions = {}): Promise<ValidationResult> {
+  try {
+    const parsed = parseModelText(text, file);
+    if (parsed.problems.length > 0) return { problems: sortProblems(parsed.problems) };
+    const schema = checkSchema(parsed);
+    if (hasErrors(schema.problems)) return { problems: sortProblems(schema.problems) };
+    const spec = schema.resolved as ModelSpecFile;
+    const workspaceRoot = path.resolve(opts.workspaceRoot ?? (await findWorkspaceRootAsync(file)));
+    const cross = await checkCrossField(parsed, spec, { workspaceRoot, checkData: opts.checkData ?? true });
+    const problems = sortProblems([...schema.problems, ...cross]);
+    return hasErrors(problems) ? { problems } : { spec, problems };
+  } catch (err) {
+    // A bug here must not take the editor or the CLI down with it; say so plainly instead.
+    const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+    return { problems: [fileProblem(file, `internal error while validating (please report it): ${detail.split('\n').slice(0, 3).join(' ')}`)] };
+  }
+}
+
+/** Read, validate and resolve a model file. Throws SpecError (with every problem) when it has errors. */
+export async function loadModelFile(file: string, opts: { workspaceRoot?: string } = {}): Promise<ModelSpecFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new SpecError([fileProblem(file, cannotRead(err))]);
+  }
+  const { spec, problems } = await validateModelText(text, file, { workspaceRoot: opts.workspaceRoot, checkData: true });
+  if (!spec) throw new SpecError(problems);
+  return spec;
+}
+
+export function cannotRead(err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  if (code === 'ENOENT') return 'the file does not exist';
+  if (code === 'EISDIR') return 'this is a folder, not a model file';
+  if (code === 'EACCES' || code === 'EPERM') return 'the file cannot be read (permission denied)';
+  return `the file cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** data.source as an absolute path inside the workspace. Throws SpecError located at `data.source`. */
+export function resolveDataSource(spec: ModelSpecFile, file: string, workspaceRoot: string): string {
+  try {
+    return resolveInWorkspace(path.dirname(path.resolve(file)), spec.data.source, workspaceRoot);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      // the file is gone: keep line 1
+    }
+    const parsed = parseModelText(text, file);
+    throw new SpecError([problemAt(parsed, ['data', 'source'], err.problems[0].message, { value: spec.data.source })]);
+  }
+}
+
+/**
+ * Where a field (`data.label`, `model.layers[2].units`) is written in a model file's text: the
+ * position of its key (of the item, for list items). When the field itself is not written, the
+ * nearest written ancestor, with `exact: false`; undefined when not even the first part is.
+ */
+export function locateField(text: string, fieldPath: string): { line: number; column: number; endLine: number; endColumn: number; exact: boolean } | undefined {
+  const parsed = parseModelText(text, '');
+  const segs = parsePath(fieldPath);
+  for (let n = segs.length; n > 0; n--) {
+    const loc = parsed.locate(segs.slice(0, n), 'key');
+    if (loc.exact) return { line: loc.line, column: loc.column, endLine: loc.endLine, endColumn: loc.endColumn, exact: n === segs.length };
+  }
+  return undefined;
+}

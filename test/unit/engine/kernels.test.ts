@@ -1,0 +1,84 @@
+/**
+ * A conv2d model and an embedding model train on the embedded default (wasm). Stock TF.js wasm
+ * lacks Conv2DBackpropFilter and UnsortedSegmentSum; src/engine/backends/kernels registers them.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { trainSpec } from '../../../src/engine/session';
+import type { Layer } from '../../../src/spec/schema';
+import { makeSpec, shaped } from './helpers';
+
+async function trainOnWasm(layers: Layer[], data: ReturnType<typeof shaped>) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-kern-'));
+  const outcome = await trainSpec({ spec: makeSpec({ layers, train: { epochs: 2, batchSize: 8, backend: 'wasm' } }), data, specPath: path.join(dir, 'm.model.yaml'), workspaceRoot: dir, onEvent: () => undefined });
+  assert.equal(outcome.status, 'completed', outcome.error?.message);
+  assert.ok(Number.isFinite(outcome.summary.logLoss));
+}
+
+test('a conv2d model trains on wasm', async () => {
+  await trainOnWasm([
+    { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 }, { type: 'flatten' },
+  ], shaped([8, 8, 1], 48));
+});
+
+test('an embedding model trains on wasm', async () => {
+  await trainOnWasm([
+    { type: 'embedding', inputDim: 30, outputDim: 8 }, { type: 'globalAveragePooling1d' },
+  ], shaped([10], 48, 2, 3, 30));
+});
+
+test('an LSTM over embeddings trains on wasm', async () => {
+  await trainOnWasm([
+    { type: 'embedding', inputDim: 30, outputDim: 8 }, { type: 'bidirectional', layer: { type: 'lstm', units: 4, dropout: 0.1 } },
+  ], shaped([6], 32, 2, 3, 30));
+});
+
+test('the WebGPU code path trains (named explicitly: a software adapter such as Mesa llvmpipe is allowed)', async (t) => {
+  const { selectBackend } = await import('../../../src/engine/backends');
+  let device: string;
+  try {
+    device = (await selectBackend('webgpu')).info.device;
+  } catch (err) {
+    t.skip(`no WebGPU here: ${(err as Error).message}`);
+    return;
+  }
+  assert.match(device, /^WebGPU — /);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-webgpu-'));
+  const { blobs } = await import('./helpers');
+  const outcome = await trainSpec({ spec: makeSpec({ train: { epochs: 2, backend: 'webgpu' } }), data: blobs(60), specPath: path.join(dir, 'm.model.yaml'), workspaceRoot: dir, onEvent: () => undefined });
+  assert.equal(outcome.status, 'completed', outcome.error?.message);
+  assert.equal(outcome.backend?.name, 'webgpu');
+  // back to the embedded default for whatever runs next in this process
+  await selectBackend('wasm');
+});
+
+test('auto falls back to cpu when the chosen backend lacks a kernel this model needs (one-step probe)', async (t) => {
+  const { selectBackend } = await import('../../../src/engine/backends');
+  const { tf, info } = await selectBackend('auto');
+  if (info.name === 'cpu') {
+    t.skip('auto already picks cpu here');
+    return;
+  }
+  const kernel = tf.getKernel('Conv2DBackpropFilter', info.name);
+  assert.ok(kernel, `${info.name} has Conv2DBackpropFilter registered`);
+  tf.unregisterKernel('Conv2DBackpropFilter', info.name);
+  try {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-probe-'));
+    const warnings: string[] = [];
+    const outcome = await trainSpec({
+      spec: makeSpec({ layers: [{ type: 'conv2d', filters: 2, kernelSize: 3 }, { type: 'flatten' }], train: { epochs: 1, batchSize: 8, backend: 'auto' } }),
+      data: shaped([6, 6, 1], 24), specPath: path.join(dir, 'm.model.yaml'), workspaceRoot: dir,
+      onEvent: (e) => { if (e.type === 'log' && e.level === 'warn') warnings.push(e.message); },
+    });
+    assert.equal(outcome.status, 'completed', outcome.error?.message);
+    assert.equal(outcome.backend?.name, 'cpu');
+    assert.match(outcome.backend?.reason ?? '', new RegExp(`${info.name} failed a one-step probe.*Conv2DBackpropFilter`));
+    assert.ok(warnings.some((w) => /using cpu instead/.test(w)));
+  } finally {
+    tf.registerKernel(kernel);
+    await selectBackend('wasm');
+  }
+});

@@ -1,0 +1,74 @@
+/**
+ * The dashboard webview's entry (bundled to dist/webview.js). Wires the VS Code API, the reducer
+ * and the view: messages from the host are validated, reduced into state, and rendered at most
+ * once per animation frame; the state is saved (decimated) for hide/show and window reloads.
+ */
+import { parseToWebview, type FromWebview } from '../src/protocol/webview';
+import { reduce, restore, toSaved, type DashboardEvent } from './state';
+import { onThemeChange } from './theme';
+import { registerUi } from './ui';
+import { DashboardView } from './view';
+import css from './dashboard.css';
+import uplotCss from 'uplot/dist/uPlot.min.css';
+
+function applyCss(nonce: string | undefined): void {
+  try {
+    const sheets = [uplotCss, css].map((t) => {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(t);
+      return sheet;
+    });
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, ...sheets];
+  } catch {
+    // Older engines: a <style> element carrying the page's nonce.
+    const style = document.createElement('style');
+    if (nonce) style.nonce = nonce;
+    style.textContent = `${uplotCss}\n${css}`;
+    document.head.append(style);
+  }
+}
+
+function start(): void {
+  const vscode = acquireVsCodeApi();
+  const root = document.getElementById('app') ?? document.body;
+  applyCss(root.dataset.nonce);
+  registerUi();
+
+  let state = restore(vscode.getState());
+  let frame = 0;
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  const post = (m: FromWebview) => vscode.postMessage(m);
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(() => {
+      frame = 0;
+      const t = performance.now();
+      view.render(state);
+      // The last render's cost, for the dev harness and the e2e suite to read.
+      root.dataset.renderMs = (performance.now() - t).toFixed(2);
+    });
+    // Saving decimates and serialises the state: at most once a second.
+    saveTimer ??= setTimeout(() => {
+      saveTimer = undefined;
+      vscode.setState(toSaved(state));
+    }, 1000);
+  };
+  const dispatch = (e: DashboardEvent) => {
+    state = reduce(state, e);
+    schedule();
+  };
+  const view = new DashboardView(root, post, dispatch);
+  onThemeChange(() => view.themeChanged());
+
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const parsed = parseToWebview(event.data);
+    if (!parsed.ok) {
+      console.warn(`Model Studio dashboard: ignored a message: ${parsed.error}`);
+      return;
+    }
+    dispatch(parsed.message);
+  });
+  view.render(state);
+  post({ type: 'ready' });
+}
+
+start();
