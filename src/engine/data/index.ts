@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { resolveDataSource } from '../../spec';
 import type { ColumnType, ModelSpecFile, Task } from '../../spec/schema';
 import {
-  booleanColumn, categoricalColumn, categoryOf, describeColumn, inferColumns, isMissing, numericColumn, type ColumnTyping,
+  booleanColumn, categoricalColumn, categoryOf, describeColumn, inferColumns, isMissing, numericColumn, parseNumber, type ColumnTyping,
 } from './infer';
 import {
   encodeValuesInto, fitPreprocessing, sortClasses,
@@ -18,7 +18,7 @@ import { splitIndices } from './split';
 import { DataError, type DatasetInfo, type PreparedData, type Preprocessing, type RawRecord, type SplitData } from './types';
 
 export { createRng, splitIndices } from './split';
-export { encodeRecords, encodeLabel, decodeLabel, unscaleTarget } from './preprocess';
+export { encodeRecords, encodeLabel, decodeLabel, unscaleTarget, type EncodeOptions } from './preprocess';
 export { readTable, type Table } from './read';
 export { inferColumns } from './infer';
 
@@ -76,7 +76,7 @@ export async function inspectData(spec: ModelSpecFile, specFile: string, opts: P
 export async function prepareTable(spec: ModelSpecFile, table: Table, specFile: string, opts: PrepareOptions): Promise<PreparedData> {
   const data = dataOf(spec);
   const declared = data.columns ?? {};
-  const warnings: string[] = [];
+  const warnings: string[] = [...(table.notes ?? [])];
   const has = new Set(table.columns);
   const columnList = table.columns.map((c) => `'${c}'`).join(', ');
   const needColumn = (name: string, field: string) => {
@@ -134,6 +134,14 @@ export async function prepareTable(spec: ModelSpecFile, table: Table, specFile: 
     }
     labelValues = Array.from(numericColumn(table, data.label, labelTyping.inferred));
   } else {
+    if (labelTyping.type === 'numeric' && !labelTyping.inferred) {
+      // data.columns declares the label numeric: hold it to that (a text label declared numeric is a mistake, not classes).
+      const i = table.rows.findIndex((r) => !isMissing(r[data.label]) && parseNumber(r[data.label]) === undefined);
+      if (i >= 0) {
+        throw dataError(table.file, `data.columns declares the label numeric, but this row holds ${JSON.stringify(table.rows[i][data.label])}; ` +
+          `remove \`type: numeric\` from data.columns.${data.label} (or declare it categorical) to use its values as classes`, table.lineOfRow[i], data.label);
+      }
+    }
     labelValues = table.rows.map((r) => (isMissing(r[data.label]) ? NaN : categoryOf(r[data.label])));
   }
   const labelMissing = (i: number) => typeof labelValues[i] === 'number' && Number.isNaN(labelValues[i]);
@@ -186,9 +194,15 @@ export async function prepareTable(spec: ModelSpecFile, table: Table, specFile: 
   const validationRows = rowsOf(parts.validation);
   const testRows = rowsOf(parts.test);
 
-  const fitted = fitPreprocessing({ task, features: columns, label: { name: data.label, values: labelValues }, trainIndices: trainRows, missing: globalMissing });
+  // Classes come from the rows that stay: a row left out (no label, or missing: drop) adds no class.
+  const keptSet = new Set(kept);
+  const fitLabels = labelValues.map((v, i) => (keptSet.has(i) ? v : NaN));
+  const fitted = fitPreprocessing({ task, features: columns, label: { name: data.label, values: fitLabels }, trainIndices: trainRows, missing: globalMissing });
   warnings.push(...fitted.warnings);
   const prep = fitted.preprocessing;
+  // Columns of the training file the model does not take: predict/evaluate on such a file skip them.
+  const ignored = table.columns.filter((c) => c !== data.label && !features.includes(c));
+  if (ignored.length > 0) prep.ignoredColumns = ignored;
   for (const c of columns) {
     if (c.kind === 'categorical' && kept.length >= 20 && new Set(kept.map((i) => c.values[i])).size === kept.length) {
       warnings.push(`feature '${c.name}' has a different value in every row: it looks like an identifier; add it to data.exclude`);

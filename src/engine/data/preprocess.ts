@@ -59,7 +59,9 @@ export function fitPreprocessing(input: FitInput): { preprocessing: Preprocessin
     t.kind === 'categorical' && t.encoding === 'onehot' ? t.categories.map((c) => `${t.name}=${c}`) : [t.name]);
   const label: Preprocessing['label'] = { name: input.label.name };
   if (input.task === 'classification') {
-    label.classes = sortClasses(new Set(input.label.values.map(String)));
+    // A missing label (NaN, as the pipeline marks rows it leaves out) is never a class.
+    const present = input.label.values.filter((v) => !isMissing(v));
+    label.classes = sortClasses(new Set(present.map((v) => categoryOf(v))));
   } else {
     const ys = train.map((i) => Number(input.label.values[i]));
     const { mean, std } = meanStd(ys);
@@ -179,8 +181,11 @@ function requestError(message: string, feature?: string): DataError {
   return new DataError(message, '', undefined, feature);
 }
 
+/** Called for a categorical value the model never saw in training (it is encoded as all zeros / the reserved index). */
+export type UnseenCategory = (feature: string, value: string, categories: readonly string[]) => void;
+
 /** The value of one feature for one record, as the number(s) written into `out` from `offset`. Returns the width. */
-function encodeFeature(t: FeatureTransform, value: unknown, out: Float32Array, offset: number): number {
+function encodeFeature(t: FeatureTransform, value: unknown, out: Float32Array, offset: number, unseen?: UnseenCategory): number {
   switch (t.kind) {
     case 'numeric': {
       let x: number | undefined;
@@ -219,6 +224,7 @@ function encodeFeature(t: FeatureTransform, value: unknown, out: Float32Array, o
         throw requestError(`feature '${t.name}' must be one of ${listCategories(t.categories)}, got ${show(value)}`, t.name);
       }
       const k = t.categories.indexOf(c);
+      if (k < 0 && unseen && c !== '') unseen(t.name, c, t.categories);
       if (t.encoding === 'index') {
         out[offset] = k >= 0 ? k : t.categories.length;
         return 1;
@@ -237,7 +243,7 @@ function listCategories(categories: string[]): string {
 }
 
 /** Encode one record into out[offset … offset + inputShape[0]). Exported for the pipeline, which adds file/row to errors. */
-export function encodeRecordInto(prep: Preprocessing, record: unknown, out: Float32Array, offset: number): void {
+export function encodeRecordInto(prep: Preprocessing, record: unknown, out: Float32Array, offset: number, unseen?: UnseenCategory): void {
   let get: (t: FeatureTransform, j: number) => unknown;
   if (Array.isArray(record)) {
     if (record.length !== prep.features.length) {
@@ -247,9 +253,13 @@ export function encodeRecordInto(prep: Preprocessing, record: unknown, out: Floa
     get = (_t, j) => record[j];
   } else if (record !== null && typeof record === 'object') {
     const rec = record as RawRecord;
+    // The label and the training file's other non-feature columns (prep.ignoredColumns) may come along: ignored.
+    const ignored = prep.ignoredColumns ?? [];
     for (const key of Object.keys(rec)) {
-      if (key !== prep.label.name && !prep.features.some((f) => f.name === key)) {
-        throw requestError(`unknown feature '${key}'; the model takes ${prep.features.map((f) => `'${f.name}'`).join(', ')}`, key);
+      if (key !== prep.label.name && !ignored.includes(key) && !prep.features.some((f) => f.name === key)) {
+        const near = prep.features.find((f) => f.name.toLowerCase() === key.trim().toLowerCase());
+        throw requestError(`unknown feature '${key}'${near ? ` (did you mean '${near.name}'?)` : ''}; ` +
+          `the model takes ${prep.features.map((f) => `'${f.name}'`).join(', ')}`, key);
       }
     }
     get = (t) => rec[t.name];
@@ -257,7 +267,7 @@ export function encodeRecordInto(prep: Preprocessing, record: unknown, out: Floa
     throw requestError(`a record must be an object of feature values (or an array in feature order), got ${show(record)}`);
   }
   let at = offset;
-  prep.features.forEach((t, j) => { at += encodeFeature(t, get(t, j), out, at); });
+  prep.features.forEach((t, j) => { at += encodeFeature(t, get(t, j), out, at, unseen); });
 }
 
 /** Encode the features of one row given by a lookup (no check for unknown names: the pipeline reads its own table). */
@@ -272,15 +282,24 @@ export function encodeValuesInto(prep: Preprocessing, value: (name: string) => u
  * Missing fields are imputed as fitted (or refused with missing: error). A wrong type or an unknown
  * feature name is a DataError naming the feature, the value and what is allowed.
  */
-export function encodeRecords(prep: Preprocessing, records: readonly unknown[]): Float32Array {
+export interface EncodeOptions {
+  /**
+   * Told about every categorical value the model did not see in training (record index 0-based, feature, value,
+   * the known categories). The value is still encoded as unseen (all zeros for onehot); a caller can warn or refuse.
+   */
+  onUnseenCategory?: (record: number, feature: string, value: string, categories: readonly string[]) => void;
+}
+
+export function encodeRecords(prep: Preprocessing, records: readonly unknown[], options: EncodeOptions = {}): Float32Array {
   if (prep.inputKind !== 'tabular') {
     throw requestError(`this model takes ${prep.inputKind} input; encodeRecords handles tabular records only`);
   }
   const width = prep.inputShape[0];
   const out = new Float32Array(records.length * width);
+  const report = options.onUnseenCategory;
   records.forEach((r, i) => {
     try {
-      encodeRecordInto(prep, r, out, i * width);
+      encodeRecordInto(prep, r, out, i * width, report && ((feature, value, categories) => report(i, feature, value, categories)));
     } catch (err) {
       if (err instanceof DataError && records.length > 1) {
         throw new DataError(`instance ${i}: ${err.message}`, err.file, err.row, err.column);

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import Papa from 'papaparse';
+import { isMissing } from './infer';
 import { DataError, type RawRecord } from './types';
 
 export type TableFormat = 'csv' | 'tsv' | 'json' | 'jsonl';
@@ -22,6 +23,8 @@ export interface Table {
   lineOfRow: number[];
   /** the field delimiter used (CSV/TSV only) */
   delimiter?: string;
+  /** what reading changed and a person should know (e.g. decimal commas read as numbers); the pipeline shows them as warnings */
+  notes?: string[];
 }
 
 export interface ReadOptions {
@@ -145,15 +148,19 @@ export function sniffDelimiter(text: string): string {
 
 function parseDelimited(text: string, file: string, format: 'csv' | 'tsv', delimiter: string): Table {
   if (delimiter.length !== 1) throw dataError(file, `the delimiter must be one character, got ${JSON.stringify(delimiter)}`);
-  const parsed = Papa.parse<string[]>(text, { delimiter, header: false, skipEmptyLines: false, dynamicTyping: false });
+  // One line ending for the whole file: a CRLF file with a few LF rows (appended by another editor) or old-Mac CR
+  // lines must not glue rows together. Each \r\n or lone \r becomes one \n, so line numbers do not move.
+  const normalised = text.replace(/\r\n?/g, '\n');
+  const parsed = Papa.parse<string[]>(normalised, { delimiter, newline: '\n', header: false, skipEmptyLines: false, dynamicTyping: false });
   const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
   if (quoteError) {
     const row = (quoteError.row ?? 0) + 1;
     throw dataError(file, `a quoted field is not closed (${quoteError.message}); check the quotes in this row`, row);
   }
   const records = parsed.data;
-  // A blank line is an empty row in a spreadsheet: it keeps its number but holds no data.
-  const isBlank = (r: string[]) => r.length === 1 && r[0].trim() === '';
+  // A blank line is an empty row in a spreadsheet: it keeps its number but holds no data. So is a row of
+  // empty fields only (`,,,,` — what a spreadsheet exports for a row it once touched).
+  const isBlank = (r: string[]) => r.every((f) => f.trim() === '');
   const headerIndex = records.findIndex((r) => !isBlank(r));
   if (headerIndex < 0) throw dataError(file, 'the file is empty; expected a header row and data rows');
   const header = records[headerIndex].map((h) => h.trim());
@@ -181,7 +188,38 @@ function parseDelimited(text: string, file: string, format: 'csv' | 'tsv', delim
     lineOfRow.push(row);
   }
   if (rows.length === 0) throw dataError(file, 'the file has a header row but no data rows', headerRow);
-  return { file, format, columns, rows, lineOfRow, delimiter };
+  const notes = delimiter === ';' ? readDecimalCommas(columns, rows) : [];
+  return { file, format, columns, rows, lineOfRow, delimiter, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+const DECIMAL_COMMA_RE = /^[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Semicolon files often write numbers with a decimal comma (`0,5`; the European spreadsheet default).
+ * A column whose every non-empty value is such a number (at least one with a comma) is rewritten with
+ * decimal points, so it reads as numeric; the note names the columns.
+ */
+function readDecimalCommas(columns: string[], rows: RawRecord[]): string[] {
+  const converted: string[] = [];
+  for (const c of columns) {
+    let commas = 0;
+    let ok = true;
+    for (const r of rows) {
+      const s = String(r[c]).trim();
+      if (isMissing(s)) continue; // empty, NA, '?': left to the missing-value rules
+      if (!DECIMAL_COMMA_RE.test(s)) { ok = false; break; }
+      if (s.includes(',')) commas++;
+    }
+    if (!ok || commas === 0) continue;
+    for (const r of rows) {
+      const s = String(r[c]).trim();
+      if (DECIMAL_COMMA_RE.test(s)) r[c] = s.replace(',', '.');
+    }
+    converted.push(c);
+  }
+  if (converted.length === 0) return [];
+  return [`${converted.length === 1 ? 'column' : 'columns'} ${converted.map((c) => `'${c}'`).join(', ')} ` +
+    `${converted.length === 1 ? 'holds numbers' : 'hold numbers'} written with a decimal comma (e.g. 0,5); ${converted.length === 1 ? 'it is' : 'they are'} read as numbers (0.5)`];
 }
 
 function delimiterName(d: string): string {

@@ -56,6 +56,11 @@ export interface Preprocessing {
   };
   /** what to do with missing feature values at prediction time ('drop' becomes impute at serve time) */
   missing: 'drop' | 'mean' | 'median' | 'mode' | 'zero' | 'error';
+  /**
+   * Columns of the training data that are not features (excluded, left out by `features:`, free text left out):
+   * a record that carries them (a row of the training file) is accepted and they are ignored. Absent in older models.
+   */
+  ignoredColumns?: string[];
 }
 
 /** One split, ready for training: a source of batches. */

@@ -164,7 +164,8 @@ test('P3-8: a text label declared numeric for classification is an error naming 
   await assert.rejects(prepareTable(s, table, specFile, opts), (e: unknown) => {
     assert.ok(e instanceof DataError);
     assert.equal(e.column, 'sex');
-    assert.match(e.message, /expected a number, got "FEMALE"; data\.columns declares it numeric/);
+    assert.equal(e.message, `/data/p.json:1: column 'sex': data.columns declares the label numeric, but this row holds "FEMALE"; ` +
+      'remove `type: numeric` from data.columns.sex (or declare it categorical) to use its values as classes');
     return true;
   });
   // numeric classes declared numeric still train as classes
