@@ -90,7 +90,7 @@ export function reportStartError(command: string, err: unknown): number {
   }
   process.stderr.write(`model-studio ${command}: ${message}\n`);
   if (name === 'UsageError') process.stderr.write(`run 'model-studio --help' for usage\n`);
-  return name === 'UsageError' || name === 'BackendError' || name === 'SpecError' ? 2 : 1;
+  return name === 'UsageError' || name === 'BackendError' || name === 'SpecError' || name === 'SavedModelError' ? 2 : 1;
 }
 
 export const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(3) : String(Number(v.toPrecision(4))));
@@ -205,9 +205,9 @@ export async function run(args: string[]): Promise<number> {
     const outcome = await trainModelFile({ specPath, workspaceRoot: workspace, runsDir, epochs, backend, signal: controller.signal, onEvent });
     clearLine();
     if (json) {
-      out.write(`${JSON.stringify({ event: 'done', run: outcome.runDir, status: outcome.status, backend: outcome.backend?.name ?? backendName, device: outcome.backend?.device, metrics: outcome.summary, ...(outcome.error ? { error: outcome.error.message } : {}) })}\n`);
+      out.write(`${JSON.stringify({ event: 'done', run: outcome.runDir, status: outcome.status, backend: outcome.backend?.name ?? backendName, device: outcome.backend?.device, ...(outcome.split ? { split: outcome.split } : {}), metrics: outcome.summary, ...(outcome.error ? { error: outcome.error.message } : {}) })}\n`);
     } else {
-      if (Object.keys(outcome.summary).length > 0) printSummary(out, `\n${outcome.status === 'stopped' ? 'stopped; ' : ''}report on the test split:`, outcome.summary);
+      if (Object.keys(outcome.summary).length > 0) printSummary(out, `\n${outcome.status === 'stopped' ? 'stopped; ' : ''}report on the ${outcome.split ?? 'test'} split:`, outcome.summary);
       const rel = shown(outcome.runDir);
       out.write(`\n${outcome.status}: ${rel}\n`);
       if (outcome.status !== 'failed') out.write(`  report  ${path.join(rel, 'report.md')}\n  model   ${path.join(rel, 'model')}\n`);

@@ -51,6 +51,15 @@ export function replaceDirAtomic(dir: string, fill: (tmpDir: string) => void): v
   }
   let old: string | null = null;
   if (fs.existsSync(dir)) {
+    // Only ever swap out a folder that holds nothing but the kind of files we are about to write (an
+    // older copy of the same thing). Anything else means the path points at someone's folder (a
+    // project, the workspace): refuse rather than delete it.
+    const ours = new Set(fs.readdirSync(tmp));
+    const foreign = fs.statSync(dir).isDirectory() ? fs.readdirSync(dir).filter((f) => !ours.has(f)) : [path.basename(dir)];
+    if (foreign.length > 0) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw new Error(`refusing to replace ${dir}: it holds other files (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); choose an empty or new folder`);
+    }
     old = `${dir}.old-${process.pid}-${Date.now().toString(36)}`;
     fs.renameSync(dir, old);
   }

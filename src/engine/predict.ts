@@ -2,7 +2,7 @@
  * Predictions from a loaded model: raw records in (preprocessing.json applied), labels with
  * probabilities or values out. Used by the CLI, the worker and the model server.
  */
-import type { RawRecord } from './data/types';
+import { DataError, type RawRecord } from './data/types';
 import type { LoadedModel } from './saved';
 import { encodeRecords, decodeLabel, unscaleTarget } from './data/preprocess';
 import { encodeMediaInputs } from './data/media';
@@ -52,11 +52,27 @@ export function classProbabilities(out: Float32Array, n: number, k: number): Flo
  * Raw records in, predictions out. Image and text models take the raw input (a record holding it under
  * the feature name, or the value itself); `baseDir` lets image paths resolve (the CLI passes the input file's folder).
  */
-export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 'preprocessing'>, records: RawRecord[], opts: { baseDir?: string } = {}): Promise<Prediction[]> {
+export interface PredictOptions {
+  /** the folder image paths are relative to */
+  baseDir?: string;
+  /**
+   * Where record i came from, e.g. `in.csv:7` or `in.json: record 3`: a record that cannot be encoded is
+   * then a DataError starting with it (the CLI passes the input file and its rows).
+   */
+  where?: (index: number) => { label: string; file: string; row?: number };
+}
+
+export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 'preprocessing'>, records: RawRecord[], opts: PredictOptions = {}): Promise<Prediction[]> {
   const prep = loaded.preprocessing;
   const n = records.length;
   if (n === 0) return [];
-  const x = prep.inputKind === 'tabular' ? encodeRecords(prep, records) : await encodeMediaInputs(prep, records, { baseDir: opts.baseDir });
+  let x: Float32Array;
+  try {
+    x = prep.inputKind === 'tabular' ? encodeRecords(prep, records) : await encodeMediaInputs(prep, records, { baseDir: opts.baseDir });
+  } catch (err) {
+    if (opts.where && err instanceof DataError && prep.inputKind === 'tabular') throw locateRecordError(prep, records, err, opts.where);
+    throw err;
+  }
   const out = await predictEncoded(loaded, x, n);
   if (prep.task === 'regression') {
     return Array.from({ length: n }, (_, i) => ({ value: unscaleTarget(prep, out[i]) }));
@@ -72,4 +88,27 @@ export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 
     classes.forEach((c, j) => { probabilities[c] = row[j]; });
     return { label: decodeLabel(prep, best), probabilities, classes };
   });
+}
+
+/** A hint for numbers written the way spreadsheets of some locales show them. */
+function numberHint(message: string): string {
+  const got = /must be a number, got "([^"]*)"/.exec(message)?.[1];
+  if (got === undefined) return '';
+  if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(got)) return ` (it looks like a number with thousands separators: write ${got.replace(/,/g, '')})`;
+  if (/^[-+]?\d+,\d+$/.test(got)) return ` (it looks like a number with a decimal comma: write ${got.replace(',', '.')})`;
+  return '';
+}
+
+/** The error of the first record that does not encode, re-raised with where that record is in its file. */
+function locateRecordError(prep: LoadedModel['preprocessing'], records: RawRecord[], err: DataError, where: NonNullable<PredictOptions['where']>): DataError {
+  for (let i = 0; i < records.length; i++) {
+    try {
+      encodeRecords(prep, [records[i]]);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      const at = where(i);
+      return new DataError(`${at.label}: ${e.message}${numberHint(e.message)}`, at.file, at.row, e.column);
+    }
+  }
+  return err;
 }

@@ -82,35 +82,100 @@ export function resolveModelDir(dir: string): string {
   throw new Error(`${dir}: no saved model here (expected ${MODEL_FILES.join(', ')} in it, in model/ or in checkpoints/best/)`);
 }
 
+/** A saved model folder that cannot be loaded: the message names the file and what is wrong with it. */
+export class SavedModelError extends Error {
+  constructor(message: string, readonly file: string) {
+    super(message);
+    this.name = 'SavedModelError';
+  }
+}
+
+const AGAIN = 'retrain, or copy the whole model folder again';
+
+type ModelJson = {
+  modelTopology: object; format?: string; generatedBy?: string; convertedBy?: string | null;
+  weightsManifest: Array<{ paths: string[]; weights: tfTypes.io.WeightsManifestEntry[] }>;
+};
+
+/** A JSON file of the model folder, parsed; a clear error naming it when it is missing or broken. */
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SavedModelError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${AGAIN}`, file);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new SavedModelError(`${file} is not valid JSON (${(err as Error).message}${text.length === 0 ? '; the file is empty' : ''}): the model folder is damaged; ${AGAIN}`, file);
+  }
+}
+
+const BYTES_PER = { float32: 4, int32: 4, bool: 1, complex64: 8, string: 0 } as Record<string, number>;
+
+/** The bytes weights.bin must hold for this manifest, or null when it cannot tell (quantised or string weights). */
+function expectedWeightBytes(weights: tfTypes.io.WeightsManifestEntry[]): number | null {
+  let total = 0;
+  for (const w of weights) {
+    const per = BYTES_PER[w.dtype];
+    if (w.quantization || !per) return null;
+    total += (w.shape ?? []).reduce((a, b) => a * b, 1) * per;
+  }
+  return total;
+}
+
 /** Load a saved model with stock tf.loadLayersModel through a file IO handler. */
 export async function loadSavedModel(dir: string, opts: { tf?: Tf; backend?: BackendName } = {}): Promise<LoadedModel> {
   const where = resolveModelDir(dir);
+  const modelFile = path.join(where, 'model.json');
+  const prepFile = path.join(where, 'preprocessing.json');
+  const parsed = readJson(modelFile) as Partial<ModelJson> | null;
+  if (!parsed || typeof parsed !== 'object' || typeof parsed.modelTopology !== 'object' || parsed.modelTopology === null || !Array.isArray(parsed.weightsManifest)) {
+    throw new SavedModelError(`${modelFile} is not a TF.js layers model (it needs 'modelTopology' and 'weightsManifest'); ${AGAIN}`, modelFile);
+  }
+  const modelJson = parsed as ModelJson;
+  const preprocessing = readJson(prepFile) as Preprocessing;
+  if (!preprocessing || typeof preprocessing !== 'object' || preprocessing.format !== 'model-studio-preprocessing') {
+    throw new SavedModelError(`${prepFile}: not a Model Studio preprocessing file (format is ${JSON.stringify(preprocessing?.format)}); ${AGAIN}`, prepFile);
+  }
+  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights ?? []);
+  const weightFiles = modelJson.weightsManifest.flatMap((g) => g.paths ?? []).map((p) => path.join(where, p));
+  const buffers = weightFiles.map((f) => {
+    try {
+      return fs.readFileSync(f);
+    } catch (err) {
+      throw new SavedModelError(`${f} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}), and ${modelFile} lists it; ${AGAIN}`, f);
+    }
+  });
+  const all = Buffer.concat(buffers);
+  const expected = expectedWeightBytes(weightSpecs);
+  const weightsName = weightFiles.length === 1 ? weightFiles[0] : `the weight files (${weightFiles.join(', ')})`;
+  if (expected !== null && all.byteLength !== expected) {
+    throw new SavedModelError(
+      `${weightsName} ${weightFiles.length === 1 ? 'is' : 'are'} ${all.byteLength} bytes but ${modelFile} needs ${expected} ` +
+      `(${all.byteLength < expected ? 'truncated' : 'too long'}, or from another model); ${AGAIN}`, weightFiles[0] ?? modelFile);
+  }
   let tf = opts.tf;
   if (!tf) {
     const { selectBackend } = await import('./backends');
     tf = (await selectBackend(opts.backend ?? 'auto')).tf;
   }
-  const modelJson = JSON.parse(fs.readFileSync(path.join(where, 'model.json'), 'utf8')) as {
-    modelTopology: object; format?: string; generatedBy?: string; convertedBy?: string | null;
-    weightsManifest: Array<{ paths: string[]; weights: tfTypes.io.WeightsManifestEntry[] }>;
-  };
-  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
-  const buffers = modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(where, p)));
-  const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  const model = await tf.loadLayersModel({
-    load: async () => ({
-      modelTopology: modelJson.modelTopology,
-      format: modelJson.format,
-      generatedBy: modelJson.generatedBy,
-      convertedBy: modelJson.convertedBy ?? undefined,
-      weightSpecs,
-      weightData,
-    }),
-  });
-  const preprocessing = JSON.parse(fs.readFileSync(path.join(where, 'preprocessing.json'), 'utf8')) as Preprocessing;
-  if (preprocessing.format !== 'model-studio-preprocessing') {
-    throw new Error(`${path.join(where, 'preprocessing.json')}: not a Model Studio preprocessing file (format is ${JSON.stringify(preprocessing.format)})`);
+  let model: tfTypes.LayersModel;
+  try {
+    model = await tf.loadLayersModel({
+      load: async () => ({
+        modelTopology: modelJson.modelTopology,
+        format: modelJson.format,
+        generatedBy: modelJson.generatedBy,
+        convertedBy: modelJson.convertedBy ?? undefined,
+        weightSpecs,
+        weightData,
+      }),
+    });
+  } catch (err) {
+    throw new SavedModelError(`${modelFile}: TF.js cannot load this model (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); ${AGAIN}`, modelFile);
   }
   return { model, preprocessing, tf, dir: where };
 }

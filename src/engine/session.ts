@@ -14,7 +14,7 @@ import { findWorkspaceRoot } from '../spec/paths';
 import type { PreparedData, RawRecord, SplitData } from './data/types';
 import { DataError } from './data/types';
 import { prepareData, readTable, encodeRecords, encodeLabel } from './data';
-import { selectBackend } from './backends';
+import { selectBackend, type Tf } from './backends';
 import { buildModel, formatSummary, summarizeModel, ModelBuildError } from './model';
 import { compileModel } from './compile';
 import { trainLoop } from './train/loop';
@@ -25,7 +25,7 @@ import { earlyStoppingCallback } from './train/earlyStopping';
 import { lrScheduleCallback } from './train/lrSchedule';
 import { bestCheckpointCallback } from './train/checkpoint';
 import type { Callback } from './train/callbacks';
-import { Run, RUN_FILES, defaultRunsDir, readRunRecord } from './run';
+import { Run, RUN_FILES, defaultRunsDir, observedStatus, readRunRecord } from './run';
 import { saveModelDir, loadSavedModel } from './saved';
 import { evaluateOnSplit } from './evaluation';
 import { writeReport, reportMarkdown, REPORT_JSON, type Report } from './evaluate';
@@ -48,8 +48,10 @@ export interface TrainModelOptions {
 export interface TrainOutcome {
   runDir: string;
   status: RunStatus;
-  /** test-split metrics (accuracy, macroF1, … or mse, mae, r2, …) */
+  /** metrics on the evaluate.split (accuracy, macroF1, … or mse, mae, r2, …) */
   summary: Record<string, number>;
+  /** the split the summary is on (evaluate.split of the model file) */
+  split?: SplitName;
   backend?: BackendInfo;
   error?: { message: string; location?: ProblemLocation };
 }
@@ -179,7 +181,7 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
     disposeModel(built.model);
     run.finish(status, { epochs, metrics: summary, ...(best ? { best } : {}), ...(result.message ? { stopReason: result.message } : {}) });
     emit({ type: 'done', id, status, runDir: run.dir, summary });
-    return { runDir: run.dir, status, summary, backend };
+    return { runDir: run.dir, status, summary, backend, split: splitName };
   } catch (err) {
     const fieldPath = err instanceof ModelBuildError ? err.path : typeof (err as { path?: unknown }).path === 'string' ? (err as { path: string }).path : undefined;
     const location = fieldPath ? await locate(specPath, fieldPath) : undefined;
@@ -200,12 +202,11 @@ async function selectWorkingBackend(spec: ModelSpecFile, data: PreparedData, nat
   const requested = spec.train.backend as BackendName;
   const selected = await selectBackend(requested, { nativeDir });
   if (requested !== 'auto' || selected.info.name === 'cpu' || data.train.n === 0) return selected;
-  const { tf } = selected;
   const n = Math.min(2, data.train.n);
   const { x, y } = await data.train.batch(Array.from({ length: n }, (_, i) => i));
   let yShape: number[] = [n, 1];
   let yValues: Float32Array = new Float32Array(0);
-  const build = () => {
+  const builder = (tf: Tf) => () => {
     const built = buildModel(tf, spec, data.preprocessing);
     const compiled = compileModel(tf, built.model, spec, data.preprocessing, built.outputKind);
     const ys = compiled.encodeY(y, n);
@@ -217,16 +218,33 @@ async function selectWorkingBackend(spec: ModelSpecFile, data: PreparedData, nat
   const { probeBackend } = await import('./backends/probe');
   let probe: Awaited<ReturnType<typeof probeBackend>>;
   try {
-    build().dispose(); // learn the shape of y as the loss wants it
-    probe = await probeBackend(tf, build, { x, y: yValues, xShape: [n, ...data.train.xShape], yShape });
+    builder(selected.tf)().dispose(); // learn the shape of y as the loss wants it
+    probe = await probeBackend(selected.tf, builder(selected.tf), { x, y: yValues, xShape: [n, ...data.train.xShape], yShape });
   } catch {
     // a model that does not build fails the same way on every backend: let training report it
     return selected;
   }
   if (probe.ok) return selected;
-  log('warn', `${selected.info.device} cannot train this model (${probe.reason}); using cpu instead`);
+  const reason = (probe.reason ?? 'the probe failed').replace(/\ba infinite\b/g, 'an infinite');
   const cpu = await selectBackend('cpu');
-  return { ...cpu, info: { ...cpu.info, reason: `auto: cpu, because ${selected.info.name} failed a one-step probe with this model: ${probe.reason}` } };
+  if (probe.loss !== undefined && !Number.isFinite(probe.loss)) {
+    // A NaN/infinite loss is a backend defect only if cpu, the reference, gives a finite loss on the
+    // same step. When cpu diverges too, it is the model or its learning rate: keep the backend chosen,
+    // and the NaN guard stops training with "try a lower learningRate" at the batch it happens.
+    let reference: Awaited<ReturnType<typeof probeBackend>> | undefined;
+    try {
+      reference = await probeBackend(cpu.tf, builder(cpu.tf), { x, y: yValues, xShape: [n, ...data.train.xShape], yShape });
+    } catch {
+      reference = undefined;
+    }
+    if (reference && reference.loss !== undefined && !Number.isFinite(reference.loss)) {
+      await selected.tf.setBackend(selected.info.name);
+      await selected.tf.ready();
+      return selected;
+    }
+  }
+  log('warn', `${selected.info.device} cannot train this model (${reason}${probe.loss !== undefined && !Number.isFinite(probe.loss) ? '; cpu gives a finite loss on the same step' : ''}); using cpu instead`);
+  return { ...cpu, info: { ...cpu.info, reason: `auto: cpu, because ${selected.info.name} failed a one-step probe with this model: ${reason}` } };
 }
 
 /** The model and its optimiser's slots (Adam moments etc.), which model.dispose() leaves behind. */
@@ -250,6 +268,11 @@ export interface EvaluateOutcome {
   data?: string;
   /** where the report was written: `<run>/report.json`, or `<run>/reports/<file>-<time>.json` for other data */
   reportFile?: string;
+  /**
+   * the run's status as a person should see it (run folders only): `crashed` when run.json still says
+   * running but its process is gone (the model evaluated is then its best checkpoint)
+   */
+  runStatus?: RunStatus | 'crashed';
 }
 
 /** A SplitData over records read from a file (labels from the model's label column). */
@@ -283,6 +306,7 @@ function recordsSplit(prep: PreparedData['preprocessing'], records: RawRecord[],
 export async function evaluateRun(dir: string, dataPath?: string, opts: { backend?: BackendName; workspaceRoot?: string } = {}): Promise<EvaluateOutcome> {
   const abs = path.resolve(dir);
   const isRun = fs.existsSync(path.join(abs, RUN_FILES.run));
+  const runStatus = isRun ? observedStatus(readRunRecord(abs)) : undefined;
   const loaded = await loadSavedModel(abs, { backend: opts.backend });
   const summary = summarizeModel(loaded.model);
   let split: SplitData;
@@ -309,10 +333,10 @@ export async function evaluateRun(dir: string, dataPath?: string, opts: { backen
   if (!isRun) return { report, ...(file ? { data: file } : {}) };
   if (!file) {
     await writeReport(abs, report);
-    return { report, runDir: abs, reportFile: path.join(abs, REPORT_JSON) };
+    return { report, runDir: abs, reportFile: path.join(abs, REPORT_JSON), runStatus };
   }
   const reportFile = await writeDataReport(abs, report, file);
-  return { report, runDir: abs, data: file, reportFile };
+  return { report, runDir: abs, data: file, reportFile, runStatus };
 }
 
 /**

@@ -101,12 +101,18 @@ export function createWorker(deps: WorkerDeps) {
       }
       case 'save': {
         const { resolveModelDir, MODEL_FILES } = await import('./saved');
-        const { replaceDirAtomic } = await import('./fsutil');
+        const { writeFileAtomic } = await import('./fsutil');
         const from = resolveModelDir(m.runDir);
         const out = path.resolve(m.outDir);
-        replaceDirAtomic(out, (tmp) => {
-          for (const f of MODEL_FILES) fs.copyFileSync(path.join(from, f), path.join(tmp, f));
-        });
+        // Save INTO the folder the person picked: only the model's three files are written there (each
+        // atomically, overwriting an older copy of them); nothing else in the folder is touched. Never
+        // replace the folder whole: the folder picker offers any existing folder — a project, the
+        // workspace, its parent — and replacing it would delete everything in it.
+        if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new Error(`${out} is a file, not a folder: pick a folder to save the model into`);
+        fs.mkdirSync(out, { recursive: true });
+        if (path.resolve(from) !== out) {
+          for (const f of MODEL_FILES) writeFileAtomic(path.join(out, f), fs.readFileSync(path.join(from, f)));
+        }
         send({ type: 'saved', id: m.id, outDir: out, files: MODEL_FILES.map((f) => path.join(out, f)) });
         return;
       }

@@ -101,6 +101,13 @@ test('kill -9 mid-training: metrics.jsonl parses line by line and the best check
   assert.equal(observedStatus(readRunRecord(started.runDir)), 'crashed');
   const loaded = await loadSavedModel(path.join(started.runDir, 'checkpoints', 'best'), { backend: 'cpu' });
   assert.deepEqual(loaded.model.outputs[0].shape, [null, 3]);
+  // evaluate says what the run really is, not "running"
+  const ev = cli(['evaluate', started.runDir, '--backend', 'cpu'], ws.dir);
+  assert.equal(await ev.exited, 0, ev.stderr());
+  assert.match(ev.lines.join('\n'), /^run: crashed \(process gone\)/m);
+  const evJson = cli(['evaluate', started.runDir, '--backend', 'cpu', '--json'], ws.dir);
+  assert.equal(await evJson.exited, 0, evJson.stderr());
+  assert.equal((JSON.parse(evJson.lines[evJson.lines.length - 1]) as { runStatus: string }).runStatus, 'crashed');
 });
 
 test('evaluate and predict on a trained run', async () => {
@@ -164,4 +171,46 @@ test('evaluate RUN --data OTHER leaves the run report alone and labels the new o
   assert.equal(await text.exited, 0, text.stderr());
   assert.match(text.lines.join('\n'), /report on .*setosa\.csv \(10 samples\)/);
   assert.doesNotMatch(text.lines.join('\n'), /test split/);
+});
+
+test('train names the split its report is on (evaluate.split: validation)', async () => {
+  const ws = irisWorkspace((y) => y.replace(/split: test /, 'split: validation '));
+  const run = cli(['train', ws.modelFile, '--epochs', '2', '--backend', 'cpu', '--runs-dir', ws.runsDir], ws.dir);
+  assert.equal(await run.exited, 0, run.stderr());
+  const text = run.lines.join('\n');
+  assert.match(text, /report on the validation split:/);
+  assert.doesNotMatch(text, /test split/);
+});
+
+test('predict: a JSON array prints record numbers; a bad value names the file, the row and a hint; a missing input says so', async () => {
+  const ws = irisWorkspace();
+  const train = cli(['train', ws.modelFile, '--epochs', '3', '--backend', 'cpu', '--runs-dir', ws.runsDir, '--json'], ws.dir);
+  assert.equal(await train.exited, 0, train.stderr());
+  const model = path.join((JSON.parse(train.lines[train.lines.length - 1]) as { run: string }).run, 'model');
+  const rec = '{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}';
+  const arr = path.join(ws.dir, 'three.json');
+  fs.writeFileSync(arr, `[${rec},${rec},${rec}]\n`);
+  const pr = cli(['predict', model, arr, '--backend', 'cpu'], ws.dir);
+  assert.equal(await pr.exited, 0, pr.stderr());
+  assert.deepEqual(pr.lines.filter((l) => l.trim()).map((l) => l.trim().split(/\s+/)[0]), ['1', '2', '3']);
+
+  const bad = path.join(ws.dir, 'bad.csv');
+  fs.writeFileSync(bad, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n"1,234",3.5,1.4,0.2\n');
+  const e1 = cli(['predict', model, bad, '--backend', 'cpu'], ws.dir);
+  assert.equal(await e1.exited, 2);
+  assert.match(e1.stderr(), /bad\.csv:3: feature 'sepal_length' must be a number, got "1,234" \(it looks like a number with thousands separators: write 1234\)/);
+  assert.doesNotMatch(e1.stderr(), /instance \d/);
+
+  const badJson = path.join(ws.dir, 'bad.json');
+  fs.writeFileSync(badJson, `[${rec},${rec.replace('5.1', '"2,5"')}]`);
+  const e2 = cli(['predict', model, badJson, '--backend', 'cpu'], ws.dir);
+  assert.equal(await e2.exited, 2);
+  assert.match(e2.stderr(), /bad\.json: record 2: feature 'sepal_length' must be a number, got "2,5" \(it looks like a number with a decimal comma: write 2\.5\)/);
+
+  const none = cli(['predict', model, path.join(ws.dir, 'nope.csv')], ws.dir);
+  assert.equal(await none.exited, 2);
+  assert.match(none.stderr(), /nope\.csv: no such file \(the input to predict on/);
+  const noDir = cli(['evaluate', path.join(ws.dir, 'nothing-here')], ws.dir);
+  assert.equal(await noDir.exited, 2);
+  assert.match(noDir.stderr(), /nothing-here: no such folder/);
 });

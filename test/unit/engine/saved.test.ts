@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../../src/engine/backends';
 import { buildModel } from '../../../src/engine/model';
-import { saveModelDir, loadSavedModel, resolveModelDir } from '../../../src/engine/saved';
+import { saveModelDir, loadSavedModel, resolveModelDir, SavedModelError } from '../../../src/engine/saved';
 import { predictEncoded, predictRecords } from '../../../src/engine/predict';
 import { blobs, linear, makeSpec } from './helpers';
 
@@ -76,4 +76,39 @@ test('predictRecords: labels with probabilities, or un-scaled values', async () 
   const [v] = await predictRecords({ tf, model: r, preprocessing: reg.preprocessing }, [{ f0: 0.5, f1: -0.5 }]);
   assert.ok('value' in v);
   assert.ok(Math.abs(v.value - (raw[0] * 2 + 1)) < 1e-5, 'un-scaled with center 1, divisor 2');
+});
+
+test('a broken model folder: the error names the file and what is wrong with it', async () => {
+  const { tf } = await selectBackend('cpu');
+  const data = blobs(30);
+  const { model } = buildModel(tf, makeSpec(), data.preprocessing);
+  const fresh = async () => {
+    const dir = path.join(tmp(), 'model');
+    await saveModelDir(model, data.preprocessing, dir);
+    return dir;
+  };
+  const bad = async (dir: string, pattern: RegExp) => {
+    await assert.rejects(loadSavedModel(dir, { tf }), (e: unknown) => e instanceof SavedModelError && pattern.test(e.message), pattern.source);
+  };
+
+  const cut = await fresh();
+  const weights = path.join(cut, 'weights.bin');
+  const size = fs.statSync(weights).size;
+  fs.truncateSync(weights, 48);
+  await assert.rejects(loadSavedModel(cut, { tf }), (e: unknown) => e instanceof SavedModelError
+    && e.message.startsWith(`${weights} is 48 bytes but ${path.join(cut, 'model.json')} needs ${size} (truncated, or from another model); retrain`));
+  fs.truncateSync(weights, 50);
+  await bad(cut, /weights\.bin is 50 bytes but/);
+
+  const json = await fresh();
+  fs.writeFileSync(path.join(json, 'model.json'), '{"modelTopology": {"class_name": "Mod');
+  await bad(json, /model\.json is not valid JSON \(.*\): the model folder is damaged; retrain/);
+
+  const notModel = await fresh();
+  fs.writeFileSync(path.join(notModel, 'model.json'), '{"hello": 1}');
+  await bad(notModel, /model\.json is not a TF\.js layers model/);
+
+  const prep = await fresh();
+  fs.writeFileSync(path.join(prep, 'preprocessing.json'), '');
+  await bad(prep, /preprocessing\.json is not valid JSON .*the file is empty/);
 });

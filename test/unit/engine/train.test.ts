@@ -131,3 +131,17 @@ test('regression trains to a low error and reports in the target units', async (
   assert.ok(outcome.summary.r2 > 0.95, `r2 ${outcome.summary.r2}`);
   assert.ok(outcome.summary.mae < 0.5, `mae ${outcome.summary.mae}`);
 });
+
+test('auto: a loss that diverges on cpu too is the learning rate, not the backend: no switch, the NaN guard speaks', async () => {
+  const spec = makeSpec({ task: 'regression', layers: [{ type: 'dense', units: 8, activation: 'relu' }], train: { epochs: 2, backend: 'auto', optimizer: { type: 'sgd', learningRate: 1e30 } } });
+  const dir = tmp();
+  const events: EngineMessage[] = [];
+  const outcome = await trainSpec({ spec, data: linear(), specPath: path.join(dir, 'm.model.yaml'), workspaceRoot: dir, nativeDir: '/nonexistent', onEvent: (e) => events.push(e) });
+  const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+  assert.equal(logs.some((m) => /cannot train this model/.test(m)), false, logs.join('\n'));
+  assert.equal(outcome.status, 'failed');
+  assert.match(outcome.error?.message ?? '', /loss became (NaN|infinite) at epoch 1, batch \d+ — try a lower learningRate/);
+  const record = readRunRecord(outcome.runDir);
+  assert.notEqual(record.backend?.name, 'cpu');
+  assert.doesNotMatch(record.backend?.reason ?? '', /failed a one-step probe/);
+});

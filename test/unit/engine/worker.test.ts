@@ -75,6 +75,16 @@ test('the forked worker says ready, trains over IPC, predicts, and shuts down', 
   const saved = got.find((m) => m.type === 'saved') as Extract<EngineMessage, { type: 'saved' }>;
   assert.deepEqual(saved.files.map((f) => path.basename(f)), ['model.json', 'weights.bin', 'preprocessing.json']);
   for (const f of saved.files) assert.ok(fs.existsSync(f), f);
+  // saving into a folder that holds other things writes the three files beside them, deleting nothing
+  const project = path.join(ws.dir, 'project');
+  fs.mkdirSync(path.join(project, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(project, 'src', 'keep.ts'), 'keep');
+  fs.writeFileSync(path.join(project, 'README.md'), 'keep');
+  child.send({ type: 'save', id: 's2', runDir: done.runDir ?? '', outDir: project });
+  await until(() => got.some((m) => m.type === 'saved' && m.id === 's2') || got.some((m) => m.type === 'error' && m.id === 's2'), 'saved s2');
+  assert.equal(fs.readFileSync(path.join(project, 'src', 'keep.ts'), 'utf8'), 'keep');
+  assert.equal(fs.readFileSync(path.join(project, 'README.md'), 'utf8'), 'keep');
+  for (const f of ['model.json', 'weights.bin', 'preprocessing.json']) assert.ok(fs.existsSync(path.join(project, f)), f);
   child.send({ type: 'shutdown' });
   assert.equal(await exited, 0);
   assert.equal(stdout, '', 'the worker never writes to stdout');
