@@ -10,6 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { promises as fsp, existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,7 +41,8 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 // ------------------------------------------------------------------ a throwaway world
 
-const work = path.join(here, '.work', new Date().toISOString().replace(/[:.]/g, '-'));
+// Outside the checkout: nothing the workbench does (a Save, a folder picker, a delete) can reach the repository.
+const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'model-studio-e2e-'));
 const ws = path.join(work, 'ws');
 await fsp.mkdir(work, { recursive: true });
 await fsp.cp(path.join(here, 'fixtures', 'ws'), ws, { recursive: true });
