@@ -45,6 +45,34 @@ export async function encodeMedia(prep: Preprocessing, instance: unknown, where:
   }
 }
 
+/**
+ * Response shapes. TF Serving answers with the signature's outputs: one output (regression's
+ * `value`) gives a bare number per row; several (classification's `label`, `probabilities`,
+ * `classes`) give an object per row whose fields are the outputs, probabilities as floats in
+ * `classes` order (DT_FLOAT [-1, k], as the metadata says). Columnar requests get columnar answers
+ * (`{"outputs": {"label": [...], ...}}`, or a bare array for regression). MLflow answers
+ * `{"predictions": [...]}`: a number per row for regression (what MLflow gives for a series), and
+ * for classification the engine's prediction object (label, probabilities by class, classes), as
+ * `model-studio predict --json` prints it.
+ */
+export type TfRow = number | { label: string; probabilities: number[]; classes: string[] };
+
+export function tfRow(p: Prediction): TfRow {
+  if ('value' in p) return p.value;
+  return { label: p.label, probabilities: p.classes.map((c) => p.probabilities[c]), classes: p.classes };
+}
+
+export function tfColumns(predictions: Prediction[]): number[] | { label: string[]; probabilities: number[][]; classes: string[][] } {
+  const rows = predictions.map(tfRow);
+  if (rows.every((r): r is number => typeof r === 'number')) return rows;
+  const objects = rows as Exclude<TfRow, number>[];
+  return { label: objects.map((r) => r.label), probabilities: objects.map((r) => r.probabilities), classes: objects.map((r) => r.classes) };
+}
+
+export function mlflowRow(p: Prediction): number | Prediction {
+  return 'value' in p ? p.value : p;
+}
+
 /** Model output for n samples → predictions, exactly as the engine's predictRecords decodes them. */
 export function decodeOutputs(prep: Preprocessing, out: Float32Array, n: number): Prediction[] {
   if (prep.task === 'regression') {

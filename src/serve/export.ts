@@ -60,7 +60,17 @@ function readme(name: string, prep: Preprocessing, runId: string | undefined): s
   const split = JSON.stringify({ dataframe_split: { columns, data: [columns.map((c) => record[c])] } });
   const tabular = prep.inputKind === 'tabular';
   const csv = tabular ? `${columns.join(',')}\n${columns.map((c) => String(record[c])).join(',')}` : '';
-  const out = prep.task === 'classification' ? `{"predictions": [{"label": "…", "probabilities": {${(prep.label.classes ?? []).slice(0, 3).map((c) => `"${c}": …`).join(', ')}}, "classes": [...]}]}` : '{"predictions": [{"value": …}]}';
+  const shown = (prep.label.classes ?? []).slice(0, 3);
+  const more = (prep.label.classes ?? []).length > 3 ? ', …' : '';
+  const out = prep.task === 'classification'
+    ? `{"predictions": [{"label": "…", "probabilities": [${shown.map(() => '…').join(', ')}${more}], "classes": [${shown.map((c) => `"${c}"`).join(', ')}${more}]}]}`
+    : '{"predictions": [<number>, …]}';
+  const mlflowOut = prep.task === 'classification'
+    ? `{"predictions": [{"label": "…", "probabilities": {${shown.map((c) => `"${c}": …`).join(', ')}${more}}, "classes": [...]}]}`
+    : '{"predictions": [<number>, …]}';
+  const rowArray = JSON.stringify({ instances: [columns.map((c) => record[c])] });
+  const width = prep.inputShape.reduce((a, b) => a * b, 1);
+  const encodedNames = prep.encodedNames && width !== prep.features.length ? `: ${prep.encodedNames.slice(0, 6).join(', ')}${prep.encodedNames.length > 6 ? ', …' : ''}` : '';
   return `# ${name} — model server
 
 A ${prep.task} model exported by Model Studio${runId ? ` from run ${runId}` : ''}. It predicts \`${prep.label.name}\` from
@@ -85,12 +95,20 @@ Ctrl-C or SIGTERM stops it after the requests in flight.
       -H 'Content-Type: application/json' \\
       -d '${instances}'
 
-Answer: \`${out}\`
+Answer: \`${out}\`${prep.task === 'classification' ? ' (probabilities in \`classes\` order, as the metadata\'s signature says)' : ' (one number per instance)'}.
 
-Instances are raw records (the saved preprocessing is applied; \`null\` uses the value the model imputes),
-${tabular ? `arrays of raw values in feature order (${columns.join(', ')}) holding at least one non-number, ` : ''}or
-already-encoded arrays of ${prep.inputShape.reduce((a, b) => a * b, 1)} numbers: an array of numbers only is always taken as encoded (what the
-network itself takes; see \`model_studio.encoded\` in the metadata), so send records for raw numbers. Columnar: \`{"inputs": {"feature": [v1, v2, …], …}}\` answers \`{"outputs": …}\`.
+Instances are raw feature values, the way TF Serving and MLflow clients send them; the saved preprocessing is
+applied (\`null\` uses the value the model imputes). ${tabular ? `A record as above, or an array of the values in feature order
+(${columns.join(', ')}):
+
+    curl -X POST http://127.0.0.1:8501/v1/models/${name}:predict -d '${rowArray}'
+
+` : `${prep.inputKind === 'image' ? 'An image is \`{"b64": "<base64 PNG or JPEG>"}\`' : 'A text is a string'}, alone or in a record. `}To send what the network itself takes (${width} numbers${encodedNames}; see
+\`model_studio.encoded\` in the metadata), add \`"signature_name": "encoded"\` to the request body.${tabular && width !== prep.features.length ? ` An array of ${width} numbers
+is also taken as encoded without it (its length tells it apart from the ${prep.features.length} raw values).` : ''}
+
+Columnar: \`{"inputs": {"feature": [v1, v2, …], …}}\` answers columnar, \`{"outputs": ${prep.task === 'classification' ? '{"label": [...], "probabilities": [[...]], "classes": [[...]]}' : '[<number>, …]'}}\`.
+\`:${prep.task === 'classification' ? 'classify' : 'regress'}\` with \`{"examples": [record, …]}\` answers TF Serving's \`{"result": …}\`.
 
 ## Predict (MLflow scoring protocol)
 
@@ -100,7 +118,8 @@ network itself takes; see \`model_studio.encoded\` in the metadata), so send rec
 ${tabular ? `
     curl -X POST http://127.0.0.1:8501/invocations -H 'Content-Type: text/csv' --data-binary $'${csv.replace(/\n/g, '\\n')}'
 ` : ''}
-\`dataframe_records\`, \`instances\` and \`inputs\` work too. \`GET /ping\` and \`GET /health\` answer 200 when it is up.
+Answer: \`${mlflowOut}\`. \`dataframe_records\`, \`instances\` and \`inputs\` work too (arrays are raw values in feature
+order, as above). \`GET /ping\` and \`GET /health\` answer 200 when it is up.
 
 Errors are JSON with the HTTP status: 400 (the message names the bad field), 404, 405, 413 (body over the limit), 415.
 `;

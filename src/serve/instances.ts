@@ -1,8 +1,19 @@
 /**
  * Turns what a client sends (TF Serving rows or columns, MLflow data frames, CSV) into one
- * encoded batch. An instance may be a raw record (the saved preprocessing is applied), an
- * already-encoded numeric array, a bare string for a one-text-feature model, or {"b64": …} for
- * an image model. Every problem names the instance and the feature.
+ * encoded batch. Two signatures, as in the model's metadata:
+ *
+ * - `serving_default` (no `signature_name`, or that name): RAW feature values, as a Keras model
+ *   with preprocessing layers takes them; the saved preprocessing is applied. An instance is a
+ *   record {feature: value}, an array of the raw values in feature order (`[5.1, 3.5, 1.4, 0.2]`:
+ *   the TF Serving / MLflow row every example sends), a bare string for a one-text-feature model,
+ *   or {"b64": …} for an image model. For a tabular model an all-number array whose length is the
+ *   number of raw features is raw; one whose length is the encoded width (and differs from the raw
+ *   count, e.g. with one-hot categoricals) is taken as already encoded. For image and text models a
+ *   numeric array can only be the encoded tensor (pixels / token ids).
+ * - `encoded` (`"signature_name": "encoded"` in the request body): the numbers the network itself
+ *   takes (`encodedNames` order; nested arrays allowed for image/sequence shapes), nothing else.
+ *
+ * Every problem names the instance and the feature.
  */
 import type { Preprocessing, RawRecord } from '../engine/data/types';
 import { isRecord } from '../protocol/engine';
@@ -14,8 +25,19 @@ export interface EncodedBatch {
   n: number;
 }
 
+export type Signature = 'serving_default' | 'encoded';
+export const SIGNATURES: readonly Signature[] = ['serving_default', 'encoded'];
+
 const MAX_LISTED = 8;
 const list = (names: string[]): string => (names.length > MAX_LISTED ? `${names.slice(0, MAX_LISTED).join(', ')}, … (${names.length} in all)` : names.join(', '));
+
+/** The `signature_name` of a request body (TF Serving's field; accepted on /invocations too). */
+export function signatureOf(body: Record<string, unknown>): Signature {
+  const s = body.signature_name;
+  if (s === undefined || s === null || s === '' || s === 'serving_default') return 'serving_default';
+  if (s === 'encoded') return 'encoded';
+  throw new RequestError(`unknown signature_name ${JSON.stringify(s)}; this model has "serving_default" (raw feature values; the default) and "encoded" (the numbers the network takes, see GET …/metadata)`);
+}
 
 /** Depth-limited: an encoded sample has the model's rank (≤ 4 or so); deeper nesting is not a sample. */
 function flattenNumbers(v: unknown, out: number[], depth = 0): boolean {
@@ -24,11 +46,20 @@ function flattenNumbers(v: unknown, out: number[], depth = 0): boolean {
   return false;
 }
 
+/** All the numbers of an array (or a bare number), flattened row-major; null when anything else is in it. */
+function numbersOf(inst: unknown): number[] | null {
+  const numbers: number[] = [];
+  return (Array.isArray(inst) || typeof inst === 'number') && flattenNumbers(inst, numbers) ? numbers : null;
+}
+
 function checkRecordKeys(prep: Preprocessing, record: RawRecord, where: string): void {
   const names = prep.features.map((f) => f.name);
-  const unknown = Object.keys(record).filter((k) => !names.includes(k) && k !== prep.label.name);
+  // The training file's other columns (when the model file picked features) may come along, like the label.
+  const ignored = (prep as { ignoredColumns?: string[] }).ignoredColumns ?? [];
+  const unknown = Object.keys(record).filter((k) => !names.includes(k) && k !== prep.label.name && !ignored.includes(k));
   if (unknown.length) {
-    throw new RequestError(`${where}: unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; the model's features are: ${list(names)}`);
+    const near = unknown.map((k) => names.find((n) => n.toLowerCase() === k.trim().toLowerCase())).find((n) => n !== undefined);
+    throw new RequestError(`${where}: unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}${near ? ` (did you mean '${near}'?)` : ''}; the model's features are: ${list(names)}`);
   }
   const missing = names.filter((k) => !(k in record));
   if (missing.length) {
@@ -36,48 +67,71 @@ function checkRecordKeys(prep: Preprocessing, record: RawRecord, where: string):
   }
 }
 
-function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, offset: number, where: string): void {
-  const width = encodedWidth(prep);
-  // Raw values in feature order (not all numbers, or it would have been an encoded row).
-  if (Array.isArray(inst) && inst.length === prep.features.length) {
-    encodeRecordInto(prep, inst, out, offset, where);
-    return;
-  }
-  if (!isRecord(inst)) {
-    throw new RequestError(`${where}: expected a record {feature: value} with features ${list(prep.features.map((f) => f.name))}, or ${width} encoded numbers; got ${JSON.stringify(inst) ?? typeof inst}`);
-  }
-  checkRecordKeys(prep, inst, where);
-  encodeRecordInto(prep, inst, out, offset, where);
+function encodedShape(prep: Preprocessing): string {
+  return `shape [${prep.inputShape.join(', ')}]${prep.encodedNames ? `: ${list(prep.encodedNames)}` : ''}`;
 }
 
-/** Already-encoded numbers (nested arrays allowed for image/sequence shapes), flattened row-major; null when `inst` is not that. */
-function encodedRow(prep: Preprocessing, inst: unknown, where: string): number[] | null {
-  const numbers: number[] = [];
-  if (!((Array.isArray(inst) || typeof inst === 'number') && flattenNumbers(inst, numbers))) {
-    if (Array.isArray(inst) && prep.inputKind === 'tabular' && inst.length !== prep.features.length) {
-      throw new RequestError(`${where}: an array instance is either ${encodedWidth(prep)} encoded numbers or ${prep.features.length} raw values in feature order (${list(prep.features.map((f) => f.name))}); got ${inst.length} values`);
-    }
-    return null;
-  }
+/** Checked encoded numbers: the right count, all finite. */
+function encodedNumbers(prep: Preprocessing, numbers: number[], where: string): number[] {
   const width = encodedWidth(prep);
   if (numbers.length !== width) {
-    throw new RequestError(`${where}: an encoded instance must have ${width} numbers (shape [${prep.inputShape.join(', ')}]${prep.encodedNames ? `: ${list(prep.encodedNames)}` : ''}), got ${numbers.length}${prep.inputKind === 'tabular' ? '; or send a record {feature: value}' : ''}`);
+    throw new RequestError(`${where}: an encoded instance must have ${width} numbers (${encodedShape(prep)}), got ${numbers.length}`);
   }
   numbers.forEach((v, i) => { if (!Number.isFinite(v)) throw new RequestError(`${where}: encoded value ${i} is not a finite number`); });
   return numbers;
 }
 
-/** Encodes row-format instances. `label` names the array in messages ("instances", "dataframe_records"). */
-export async function encodeInstances(prep: Preprocessing, instances: unknown[], label: string): Promise<EncodedBatch> {
+/** `serving_default` for a tabular model: a record, or an array of raw values (or, by its length, of encoded numbers). */
+function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, offset: number, where: string): void {
+  const width = encodedWidth(prep);
+  const names = prep.features.map((f) => f.name);
+  const raw = names.length;
+  if (Array.isArray(inst) || typeof inst === 'number') {
+    const numbers = numbersOf(inst);
+    const values = numbers ?? (Array.isArray(inst) ? inst : [inst]);
+    if (values.length === raw) {
+      // Raw values in feature order: what a TF Serving / MLflow client sends as a row.
+      encodeRecordInto(prep, values, out, offset, where);
+      return;
+    }
+    if (numbers && numbers.length === width) {
+      out.set(encodedNumbers(prep, numbers, where), offset);
+      return;
+    }
+    throw new RequestError(`${where}: an array instance holds the ${raw} raw feature value${raw > 1 ? 's' : ''} in order (${list(names)})` +
+      `${width !== raw ? ` or the ${width} encoded numbers (${encodedShape(prep)})` : ''}; got ${values.length} value${values.length === 1 ? '' : 's'}`);
+  }
+  if (!isRecord(inst)) {
+    throw new RequestError(`${where}: expected a record {feature: value} with features ${list(names)}, or an array of the ${raw} raw values in that order; got ${JSON.stringify(inst) ?? typeof inst}`);
+  }
+  checkRecordKeys(prep, inst, where);
+  encodeRecordInto(prep, inst, out, offset, where);
+}
+
+/**
+ * Encodes row-format instances. `label` names the array in messages ("instances", "dataframe_records");
+ * `signature` is the request's signature_name (see the header).
+ */
+export async function encodeInstances(prep: Preprocessing, instances: unknown[], label: string, signature: Signature = 'serving_default'): Promise<EncodedBatch> {
   if (instances.length === 0) throw new RequestError(`'${label}' is empty; send at least one instance`);
   const width = encodedWidth(prep);
   const x = new Float32Array(instances.length * width);
   for (const [i, inst] of instances.entries()) {
     const where = `${label}[${i}]`;
-    const row = encodedRow(prep, inst, where);
-    if (row) x.set(row, i * width);
-    else if (prep.inputKind === 'tabular') encodeTabular(prep, inst, x, i * width, where);
-    else x.set(await encodeMedia(prep, inst, where), i * width);
+    if (signature === 'encoded') {
+      const numbers = numbersOf(inst);
+      if (!numbers) {
+        throw new RequestError(`${where}: signature "encoded" takes arrays of ${width} numbers (${encodedShape(prep)}); got ${JSON.stringify(inst) ?? typeof inst}. For raw feature values leave out signature_name`);
+      }
+      x.set(encodedNumbers(prep, numbers, where), i * width);
+    } else if (prep.inputKind === 'tabular') {
+      encodeTabular(prep, inst, x, i * width, where);
+    } else {
+      // Image / text: a numeric array can only be the encoded tensor (pixels, token ids).
+      const numbers = numbersOf(inst);
+      if (numbers) x.set(encodedNumbers(prep, numbers, where), i * width);
+      else x.set(await encodeMedia(prep, inst, where), i * width);
+    }
   }
   return { x, n: instances.length };
 }

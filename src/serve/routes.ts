@@ -2,14 +2,31 @@
  * Request routing: TF Serving's REST API (/v1/models/…) and MLflow's scoring protocol
  * (/invocations, /ping, /health). Every failure becomes a JSON answer with the right status;
  * nothing a client sends can throw past `handle`.
+ *
+ * Inputs (see instances.ts): by default raw feature values — records, or arrays in feature order
+ * (`{"instances": [[5.1, 3.5, 1.4, 0.2]]}` is iris's first row, preprocessing applied). Already
+ * encoded numbers only with `"signature_name": "encoded"` (or, for a tabular model, an all-number
+ * array whose length is the encoded width and not the raw feature count).
+ *
+ * Answers, per route:
+ * - `POST /v1/models/M[/versions/V]:predict` with `instances` (row format) → `{"predictions": [...]}`,
+ *   one entry per instance: regression a bare number (`[3.04]`), classification
+ *   `{"label": "setosa", "probabilities": [0.97, 0.02, 0.01], "classes": ["setosa", …]}` — the
+ *   probabilities a float array in `classes` order, matching the signature in the metadata.
+ * - the same with `inputs` (columnar format) → `{"outputs": ...}`, columnar as TF Serving answers
+ *   it: regression `[3.04, …]`, classification `{"label": [...], "probabilities": [[...]], "classes": [[...]]}`.
+ * - `:classify` → `{"result": [[[class, score], …], …]}`; `:regress` → `{"result": [number, …]}` (TF Serving's).
+ * - `POST /invocations` (MLflow) → `{"predictions": [...]}`: regression bare numbers, classification
+ *   `{"label", "probabilities": {class: p}, "classes"}` objects (as `model-studio predict --json`).
+ * - errors: TF routes `{"error": message}`, MLflow routes `{"error_code", "message"}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Papa from 'papaparse';
 import { isRecord } from '../protocol/engine';
-import type { Prediction } from './adapter';
+import { mlflowRow, tfColumns, tfRow, type Prediction } from './adapter';
 import { RequestError } from './errors';
 import { mediaType, readBody, sendJson } from './http';
-import { columnsToRecords, csvToRecords, encodeInstances, splitFrameToRecords } from './instances';
+import { columnsToRecords, csvToRecords, encodeInstances, signatureOf, splitFrameToRecords } from './instances';
 import { metadata, versionStatus } from './metadata';
 import type { ServedVersion } from './models';
 
@@ -93,6 +110,8 @@ async function tfServing(req: IncomingMessage, res: ServerResponse, ctx: RouteCo
   if (!isRecord(json)) throw new RequestError('the request body must be a JSON object, e.g. {"instances": [...]}');
   const enc = v.prep;
 
+  const signature = signatureOf(json);
+
   if (verb === 'predict') {
     const hasInstances = 'instances' in json;
     const hasInputs = 'inputs' in json;
@@ -100,16 +119,29 @@ async function tfServing(req: IncomingMessage, res: ServerResponse, ctx: RouteCo
     if (!hasInstances && !hasInputs) throw new RequestError(`the request needs 'instances' (row format) or 'inputs' (columnar format); got keys: ${Object.keys(json).join(', ') || 'none'}`);
     if (hasInstances) {
       if (!Array.isArray(json.instances)) throw new RequestError("'instances' must be an array, one entry per example");
-      sendJson(res, 200, { predictions: await v.predict(await encodeInstances(enc, json.instances, 'instances')) });
+      const predictions = await v.predict(await encodeInstances(enc, json.instances, 'instances', signature));
+      sendJson(res, 200, { predictions: predictions.map(tfRow) });
       return;
     }
     const inputs = json.inputs;
-    const rows = Array.isArray(inputs) ? inputs : isRecord(inputs) ? columnsToRecords(inputs, 'inputs') : null;
-    if (!rows) throw new RequestError("'inputs' must be an object of feature → array of values, or an array");
-    sendJson(res, 200, { outputs: await v.predict(await encodeInstances(enc, rows, 'inputs')) });
+    let rows: unknown[] | null;
+    if (signature === 'encoded') {
+      // The encoded signature has one input, named "encoded": its value is the batch.
+      if (isRecord(inputs) && Object.keys(inputs).some((k) => k !== 'encoded')) {
+        throw new RequestError(`signature "encoded" has one input, 'encoded'; got 'inputs' keys: ${Object.keys(inputs).join(', ')}`);
+      }
+      const batch = isRecord(inputs) ? inputs.encoded : inputs;
+      rows = Array.isArray(batch) ? batch : null;
+      if (!rows) throw new RequestError('with signature "encoded", \'inputs\' must be an array of encoded rows (or {"encoded": [...]})');
+    } else {
+      rows = Array.isArray(inputs) ? inputs : isRecord(inputs) ? columnsToRecords(inputs, 'inputs') : null;
+      if (!rows) throw new RequestError("'inputs' must be an object of feature → array of values, or an array");
+    }
+    sendJson(res, 200, { outputs: tfColumns(await v.predict(await encodeInstances(enc, rows, 'inputs', signature))) });
     return;
   }
 
+  if (signature !== 'serving_default') throw new RequestError(`:${verb} takes records of raw feature values; signature "${signature}" works with :predict only`);
   // classify / regress: {"examples": [...], "context": {...}} → {"result": ...}
   if (!Array.isArray(json.examples)) throw new RequestError("'examples' must be an array of records");
   const context = json.context === undefined ? {} : json.context;
@@ -151,14 +183,19 @@ async function invocations(req: IncomingMessage, res: ServerResponse, ctx: Route
     }
     const key = keys[0];
     const value = json[key];
+    const signature = signatureOf(json);
+    if (signature === 'encoded' && key.startsWith('dataframe')) {
+      throw new RequestError(`signature "encoded" takes 'instances' or 'inputs' (arrays of encoded numbers), not '${key}'`);
+    }
     let rows: unknown[];
     if (key === 'dataframe_split') rows = splitFrameToRecords(value, key, v.prep.features.map((f) => f.name));
     else if (Array.isArray(value)) rows = value;
-    else if (key === 'inputs' && isRecord(value)) rows = columnsToRecords(value, key);
-    else throw new RequestError(`'${key}' must be an array${key === 'inputs' ? ' or an object of feature → array' : ''}`);
-    predictions = await v.predict(await encodeInstances(enc, rows, key));
+    else if (key === 'inputs' && isRecord(value) && signature === 'serving_default') rows = columnsToRecords(value, key);
+    else if (key === 'inputs' && isRecord(value) && Array.isArray(value.encoded) && Object.keys(value).length === 1) rows = value.encoded;
+    else throw new RequestError(`'${key}' must be an array${key === 'inputs' ? ` or an object of ${signature === 'encoded' ? '{"encoded": [...]}' : 'feature → array'}` : ''}`);
+    predictions = await v.predict(await encodeInstances(enc, rows, key, signature));
   }
-  sendJson(res, 200, { predictions });
+  sendJson(res, 200, { predictions: predictions.map(mlflowRow) });
 }
 
 // ---------------------------------------------------------------- entry

@@ -65,6 +65,7 @@ export function listeningLine(s: Pick<RunningServer, 'name' | 'versions' | 'url'
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? (() => undefined);
   const resolved = await resolveModel(options.dir, options.name);
+  if (resolved.note) log('warn', resolved.note);
   const loaded = options.tf ?? (await loadTf());
   let inFlight = 0;
   // Each open connection could send a request that joins the batch; a lone client has one, so it never waits.

@@ -1,7 +1,10 @@
 /**
- * What a folder given to `serve` means: a model folder (model.json), a run folder (its model/),
- * or the runs folder of one model (runs/<model>/), where each completed run is a version,
- * numbered 1… in run order (run ids sort by time), the newest being the default.
+ * What a folder given to `serve` means: a model folder (model.json), a run folder (its model/,
+ * or checkpoints/best/ of a run that stopped before saving one, as `predict` takes it), or the
+ * runs folder of one model (runs/<model>/), where each completed run is a version, numbered 1… in
+ * run order (run ids sort by time), the newest being the default. A runs folder with no completed
+ * run serves the best checkpoints of the runs that stopped early (crashed, killed, stopped), and
+ * says so in `note`.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -14,6 +17,8 @@ export interface ResolvedModel {
   name: string;
   versions: ServedVersionInfo[];
   defaultVersion: number;
+  /** something the server should tell the user at start (e.g. that it serves checkpoints of unfinished runs) */
+  note?: string;
 }
 
 const isModelDir = (dir: string): boolean => existsSync(path.join(dir, 'model.json'));
@@ -64,18 +69,44 @@ export async function resolveModel(input: string, name?: string): Promise<Resolv
 
   // A runs folder: every completed run with a saved model, in run-id order.
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  const runs: string[] = [];
+  const completed: string[] = [];
+  const unfinished: Array<{ id: string; sub: string[]; status: string }> = [];
   for (const id of entries) {
     const runDir = path.join(dir, id);
-    if (!isModelDir(path.join(runDir, 'model'))) continue;
     const run = await readJsonSafe(path.join(runDir, 'run.json'));
-    if (run && typeof run.status === 'string' && run.status !== 'completed') continue;
-    runs.push(id);
+    const status = run && typeof run.status === 'string' ? run.status : null;
+    if ((status === null || status === 'completed') && isModelDir(path.join(runDir, 'model'))) {
+      completed.push(id);
+      continue;
+    }
+    const sub = [['model'], ['checkpoints', 'best']].find((s) => isModelDir(path.join(runDir, ...s)));
+    if (sub) unfinished.push({ id, sub, status: status ?? 'no run.json' });
   }
-  if (runs.length === 0) {
-    throw new ModelFolderError(`${input}: no model here. Expected model.json (a model folder), model/model.json (a run folder) or completed runs with model/ inside (a runs folder).`);
+  if (completed.length > 0) {
+    const versions = completed.map((id, i) => ({ version: i + 1, dir: path.join(dir, id, 'model'), runId: id }));
+    const found = name ?? (await nameFromRun(path.join(dir, completed[completed.length - 1]))) ?? path.basename(dir);
+    return { name: safeName(found), versions, defaultVersion: versions.length };
   }
-  const versions = runs.map((id, i) => ({ version: i + 1, dir: path.join(dir, id, 'model'), runId: id }));
-  const found = name ?? (await nameFromRun(path.join(dir, runs[runs.length - 1]))) ?? path.basename(dir);
-  return { name: safeName(found), versions, defaultVersion: versions.length };
+  if (unfinished.length > 0) {
+    // No run finished: serve what `predict` would take from each run folder (its best checkpoint).
+    const versions = unfinished.map((r, i) => ({ version: i + 1, dir: path.join(dir, r.id, ...r.sub), runId: r.id }));
+    const found = name ?? (await nameFromRun(path.join(dir, unfinished[unfinished.length - 1].id))) ?? path.basename(dir);
+    const which = unfinished.map((r) => `${r.id} (${r.status}, ${r.sub.join('/')})`).join(', ');
+    return {
+      name: safeName(found), versions, defaultVersion: versions.length,
+      note: `${input}: no run here completed; serving the best checkpoint${unfinished.length > 1 ? 's' : ''} of ${which}. Train again to serve a finished model.`,
+    };
+  }
+
+  // A folder of runs folders (runs/ itself): name the models it holds.
+  const models: string[] = [];
+  for (const sub of entries) {
+    const runIds = (await readdir(path.join(dir, sub), { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
+    if (runIds.some((id) => isModelDir(path.join(dir, sub, id, 'model')) || isModelDir(path.join(dir, sub, id, 'checkpoints', 'best')))) models.push(sub);
+  }
+  if (models.length > 0) {
+    const shown = models.length > 8 ? `${models.slice(0, 8).join(', ')}, … (${models.length} in all)` : models.join(', ');
+    throw new ModelFolderError(`${input}: this folder holds the runs of ${models.length} model${models.length > 1 ? 's' : ''} (${shown}); serve one of them, e.g. model-studio serve ${path.join(input, models[0])}`);
+  }
+  throw new ModelFolderError(`${input}: no model here. Expected model.json (a model folder), model/model.json or checkpoints/best/model.json (a run folder) or runs with model/ inside (a runs folder of one model).`);
 }

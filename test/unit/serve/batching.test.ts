@@ -75,10 +75,10 @@ describe('serve: batching over HTTP and load', () => {
     agent.destroy();
     replies.forEach((rep, i) => {
       assert.equal(rep.status, 200);
-      const p = (rep.json.predictions as Array<{ label: string; probabilities: Record<string, number> }>)[0];
+      const p = (rep.json.predictions as Array<{ label: string; probabilities: number[]; classes: string[] }>)[0];
       const e = expected[i] as { label: string; probabilities: Record<string, number> };
       assert.equal(p.label, e.label);
-      for (const c of Object.keys(e.probabilities)) assert.ok(Math.abs(p.probabilities[c] - e.probabilities[c]) < 1e-5);
+      for (const c of Object.keys(e.probabilities)) assert.ok(Math.abs(p.probabilities[p.classes.indexOf(c)] - e.probabilities[c]) < 1e-5);
     });
     const stats = await s.stats();
     assert.ok(stats);

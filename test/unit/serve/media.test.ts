@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import { encodeMediaInputs } from '../../../src/engine/data/media';
 import { loadSavedModel } from '../../../src/engine/saved';
 import { predictEncoded } from '../../../src/engine/predict';
-import { decodeOutputs } from '../../../src/serve/adapter';
+import { decodeOutputs, tfRow } from '../../../src/serve/adapter';
 import { startServer, type RunningServer } from '../../../src/serve/server';
 import { loadTf } from '../../../src/serve/tf';
 import { IMAGE_PREP, saveMediaModel, tempDir, TEXT_PREP } from './fixtures';
@@ -52,14 +52,19 @@ describe('serve: text and image models', () => {
     for (const instances of [texts, texts.map((review) => ({ review }))]) {
       const r = await post(`${text.url}/v1/models/reviews:predict`, { instances });
       assert.equal(r.status, 200, JSON.stringify(r.json));
-      assert.deepEqual(r.json.predictions, JSON.parse(JSON.stringify(want)));
+      assert.deepEqual(r.json.predictions, JSON.parse(JSON.stringify(want.map(tfRow))));
     }
     const mlflow = await post(`${text.url}/invocations`, { dataframe_split: { columns: ['review'], data: texts.map((t) => [t]) } });
     assert.deepEqual(mlflow.json.predictions, JSON.parse(JSON.stringify(want)));
     // encoded: token ids
     const ids = await encodeMediaInputs(TEXT_PREP, texts);
     const enc = await post(`${text.url}/v1/models/reviews:predict`, { instances: texts.map((_, i) => Array.from(ids.subarray(i * 6, i * 6 + 6))) });
-    assert.deepEqual(enc.json.predictions, JSON.parse(JSON.stringify(want)));
+    assert.deepEqual(enc.json.predictions, JSON.parse(JSON.stringify(want.map(tfRow))));
+    const signed = await post(`${text.url}/v1/models/reviews:predict`, { signature_name: 'encoded', instances: texts.map((_, i) => Array.from(ids.subarray(i * 6, i * 6 + 6))) });
+    assert.deepEqual(signed.json.predictions, JSON.parse(JSON.stringify(want.map(tfRow))));
+    const rawWithEncoded = await post(`${text.url}/v1/models/reviews:predict`, { signature_name: 'encoded', instances: texts });
+    assert.equal(rawWithEncoded.status, 400);
+    assert.match(rawWithEncoded.json.error as string, /instances\[0\]: signature "encoded" takes arrays of 6 numbers/);
     const bad = await post(`${text.url}/v1/models/reviews:predict`, { instances: [{ review: { x: 1 } }] });
     assert.equal(bad.status, 400);
     assert.match(bad.json.error as string, /instances\[0\].*review/);
@@ -72,13 +77,13 @@ describe('serve: text and image models', () => {
     for (const instances of [[{ b64: dark }, { b64: light }], [{ image: { b64: dark } }, { image: { b64: light } }]]) {
       const r = await post(`${image.url}/v1/models/digits:predict`, { instances });
       assert.equal(r.status, 200, JSON.stringify(r.json));
-      assert.deepEqual(r.json.predictions, JSON.parse(JSON.stringify(want)));
+      assert.deepEqual(r.json.predictions, JSON.parse(JSON.stringify(want.map(tfRow))));
     }
     const px = await encodeMediaInputs(IMAGE_PREP, [{ b64: dark }]);
     const nested = [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((x) => [px[y * 4 + x]]));
     const enc = await post(`${image.url}/v1/models/digits:predict`, { instances: [nested] });
     assert.equal(enc.status, 200, JSON.stringify(enc.json));
-    assert.deepEqual((enc.json.predictions as unknown[])[0], JSON.parse(JSON.stringify(want[0])));
+    assert.deepEqual((enc.json.predictions as unknown[])[0], JSON.parse(JSON.stringify(tfRow(want[0]))));
     const notImage = await post(`${image.url}/v1/models/digits:predict`, { instances: [{ b64: Buffer.from('hello').toString('base64') }] });
     assert.equal(notImage.status, 400, JSON.stringify(notImage.json));
     assert.match(notImage.json.error as string, /instances\[0\]/);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
@@ -16,7 +16,7 @@ import { exportModel } from '../../../src/serve/export';
 import { startServer } from '../../../src/serve/server';
 import { loadTf } from '../../../src/serve/tf';
 import { resolveModel } from '../../../src/serve/versions';
-import { IRIS_RECORDS, makeRunsFolder, tempDir } from './fixtures';
+import { IRIS_PREP, IRIS_RECORDS, makeRunsFolder, saveTinyModel, tempDir } from './fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -38,10 +38,12 @@ function waitForLine(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> 
 const exited = (child: ChildProcess): Promise<number | null> =>
   new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 
+/** TF Serving predictions, probabilities turned back into a map by class (the answer has them in `classes` order). */
 async function predict(url: string, name: string, version?: number): Promise<Array<{ label: string; probabilities: Record<string, number> }>> {
   const res = await fetch(`${url}/v1/models/${name}${version ? `/versions/${version}` : ''}:predict`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ instances: IRIS_RECORDS }) });
   assert.equal(res.status, 200);
-  return ((await res.json()) as { predictions: Array<{ label: string; probabilities: Record<string, number> }> }).predictions;
+  const rows = ((await res.json()) as { predictions: Array<{ label: string; probabilities: number[]; classes: string[] }> }).predictions;
+  return rows.map((r) => ({ label: r.label, probabilities: Object.fromEntries(r.classes.map((c, j) => [c, r.probabilities[j]])) }));
 }
 
 describe('serve: versions, CLI, worker, export', () => {
@@ -77,6 +79,31 @@ describe('serve: versions, CLI, worker, export', () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('a runs folder whose only run was killed serves its best checkpoint, and says so (as predict takes it)', async () => {
+    const killed = path.join(tmp.dir, 'killed', 'runs', 'movies');
+    const runDir = path.join(killed, '2026-11-29T11-52-47-048Z');
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(path.join(runDir, 'run.json'), JSON.stringify({ modelName: 'movies', status: 'running' }));
+    await saveTinyModel(path.join(runDir, 'checkpoints', 'best'), IRIS_PREP, 3);
+    const resolved = await resolveModel(killed);
+    assert.equal(resolved.name, 'movies');
+    assert.deepEqual(resolved.versions.map((v) => [v.version, v.dir]), [[1, path.join(runDir, 'checkpoints', 'best')]]);
+    assert.match(resolved.note ?? '', /no run here completed; serving the best checkpoint of 2026-11-29T11-52-47-048Z \(running, checkpoints\/best\)/);
+    // the run folder itself too
+    assert.equal((await resolveModel(runDir)).versions[0].dir, path.join(runDir, 'checkpoints', 'best'));
+    const logs: string[] = [];
+    const s = await startServer({ dir: killed, port: 0, log: (level, m) => logs.push(`${level}: ${m}`) });
+    try {
+      assert.ok(logs.some((l) => l.startsWith('warn: ') && l.includes('best checkpoint')), logs.join('\n'));
+      assert.equal((await predict(s.url, 'movies')).length, IRIS_RECORDS.length);
+    } finally {
+      await s.close();
+    }
+    // a folder of runs folders names the models in it
+    await assert.rejects(resolveModel(path.join(tmp.dir, 'killed', 'runs')), /holds the runs of 1 model \(movies\); serve one of them, e\.g\. model-studio serve .*movies/);
+    await assert.rejects(resolveModel(path.join(tmp.dir, 'runs')), /holds the runs of 1 model \(iris\)/);
   });
 
   it('the CLI prints where it listens and exits 0 on SIGTERM', async () => {
@@ -151,7 +178,14 @@ describe('serve: versions, CLI, worker, export', () => {
     assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
     assert.equal(pkg.dependencies['@tensorflow/tfjs'], (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs', 'package.json'), 'utf8')) as { version: string }).version);
     assert.equal(pkg.scripts.start, 'node server.js');
-    assert.match(readFileSync(path.join(out, 'README.md'), 'utf8'), /curl -X POST http:\/\/127\.0\.0\.1:8501\/v1\/models\/iris:predict/);
+    const readme = readFileSync(path.join(out, 'README.md'), 'utf8');
+    assert.match(readme, /curl -X POST http:\/\/127\.0\.0\.1:8501\/v1\/models\/iris:predict/);
+    // arrays are raw values in feature order; encoded input is asked for by signature_name
+    assert.match(readme, /an array of the values in feature order\n\(sepal_length, petal_width, color, flag\)/);
+    assert.match(readme, /-d '\{"instances":\[\[5\.8,1\.2,"blue",true\]\]\}'/);
+    assert.match(readme, /add `"signature_name": "encoded"` to the request body/);
+    assert.match(readme, /"probabilities": \[…, …, …\], "classes": \["setosa", "versicolor", "virginica"\]/);
+    assert.doesNotMatch(readme, /always taken as encoded/);
     // exporting over a non-empty folder is refused
     await assert.rejects(exportModel(runs, out, { serverBundle: bundle }), /not empty/);
 
