@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dashboardScenario } from '../fixtures/dashboard/e2eScenario.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -357,6 +358,9 @@ const scenarios = [
     await until('no problems for the new file', async () => (await page.locator('.markers-panel .monaco-list-row').filter({ hasText: 'points.model.yaml' }).count()) === 0, 10_000);
   }],
 
+  ['dashboard: live charts grow, report matches report.json, save, deploy answers, try it', async () => {
+    await dashboardScenario({ page, until, log, palette, openFile, runDirs, newRunOf, resultsDir, ws, model: 'mid' });
+  }],
   ['hover and completion in YAML from the schema (no YAML extension)', async () => {
     await openFile('quick.model.yaml');
     // the cursor on `optimizer` (line 14), then "Show or Focus Hover", as a keyboard user would
