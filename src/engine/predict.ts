@@ -2,7 +2,7 @@
  * Predictions from a loaded model: raw records in (preprocessing.json applied), labels with
  * probabilities or values out. Used by the CLI, the worker and the model server.
  */
-import { DataError, type RawRecord } from './data/types';
+import { DataError, type Preprocessing, type RawRecord } from './data/types';
 import type { LoadedModel } from './saved';
 import { encodeRecords, decodeLabel, unscaleTarget } from './data/preprocess';
 import { encodeMediaInputs } from './data/media';
@@ -73,9 +73,14 @@ export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 
     if (opts.where && err instanceof DataError && prep.inputKind === 'tabular') throw locateRecordError(prep, records, err, opts.where);
     throw err;
   }
-  const out = await predictEncoded(loaded, x, n);
+  return decodeOutputs(prep, await predictEncoded(loaded, x, n), n);
+}
+
+/** Model output for n samples → predictions: labels with class probabilities, or values in the target's units. */
+export function decodeOutputs(prep: Preprocessing, out: Float32Array, n: number): Prediction[] {
   if (prep.task === 'regression') {
-    return Array.from({ length: n }, (_, i) => ({ value: unscaleTarget(prep, out[i]) }));
+    const k = out.length / n;
+    return Array.from({ length: n }, (_, i) => ({ value: unscaleTarget(prep, out[i * k]) }));
   }
   const classes = prep.label.classes ?? [];
   const k = classes.length;

@@ -5,9 +5,9 @@
  * that name the instance.
  */
 import { encodeMediaInputs } from '../engine/data/media';
-import { encodeRecordInto as encodeTabular, decodeLabel, unscaleTarget } from '../engine/data/preprocess';
+import { encodeRecordInto as encodeTabular } from '../engine/data/preprocess';
 import { DataError, type Preprocessing, type RawRecord } from '../engine/data/types';
-import { classProbabilities, type Prediction } from '../engine/predict';
+import type { Prediction } from '../engine/predict';
 import { RequestError } from './errors';
 
 export { RequestError };
@@ -73,21 +73,5 @@ export function mlflowRow(p: Prediction): number | Prediction {
   return 'value' in p ? p.value : p;
 }
 
-/** Model output for n samples → predictions, exactly as the engine's predictRecords decodes them. */
-export function decodeOutputs(prep: Preprocessing, out: Float32Array, n: number): Prediction[] {
-  if (prep.task === 'regression') {
-    const k = out.length / n;
-    return Array.from({ length: n }, (_, i) => ({ value: unscaleTarget(prep, out[i * k]) }));
-  }
-  const classes = prep.label.classes ?? [];
-  const k = classes.length;
-  const probs = classProbabilities(out, n, k);
-  return Array.from({ length: n }, (_, i) => {
-    const row = probs.subarray(i * k, (i + 1) * k);
-    let best = 0;
-    for (let j = 1; j < k; j++) if (row[j] > row[best]) best = j;
-    const probabilities: Record<string, number> = {};
-    classes.forEach((c, j) => { probabilities[c] = row[j]; });
-    return { label: decodeLabel(prep, best), probabilities, classes };
-  });
-}
+/** Model output for n samples → predictions: the engine's own decoder, so served and CLI predictions agree. */
+export { decodeOutputs } from '../engine/predict';
