@@ -4,6 +4,10 @@
  * with `parseHostMessage` / `parseEngineMessage` before use, never trusted.
  */
 
+import { arr, isRecord, num, obj, oneOf, optObj, optStr, parseWith, str, type Check, type Parsed } from './check';
+
+export { isRecord, type Parsed };
+
 export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------- shared shapes
@@ -73,16 +77,6 @@ export type EngineMessageType = EngineMessage['type'];
 
 // ---------------------------------------------------------------- checks on arrival
 
-type Check = (m: Record<string, unknown>) => string | null;
-const str = (k: string): Check => (m) => (typeof m[k] === 'string' ? null : `'${k}' must be a string`);
-const optStr = (k: string): Check => (m) => (m[k] === undefined || typeof m[k] === 'string' ? null : `'${k}' must be a string`);
-const num = (k: string): Check => (m) => (typeof m[k] === 'number' && Number.isFinite(m[k]) ? null : `'${k}' must be a finite number`);
-const obj = (k: string): Check => (m) => (isRecord(m[k]) ? null : `'${k}' must be an object`);
-const optObj = (k: string): Check => (m) => (m[k] === undefined || isRecord(m[k]) ? null : `'${k}' must be an object`);
-const arr = (k: string): Check => (m) => (Array.isArray(m[k]) ? null : `'${k}' must be an array`);
-const oneOf = (k: string, values: readonly string[]): Check => (m) =>
-  values.includes(m[k] as string) ? null : `'${k}' must be one of ${values.join(', ')}`;
-
 const HOST_CHECKS: Record<HostMessageType, Check[]> = {
   train: [str('id'), str('specPath'), str('workspaceRoot'), str('runsDir'), optObj('overrides')],
   evaluate: [str('id'), str('runDir'), optStr('dataPath')],
@@ -106,25 +100,6 @@ const ENGINE_CHECKS: Record<EngineMessageType, Check[]> = {
   done: [str('id'), oneOf('status', RUN_STATUSES), optStr('runDir'), optObj('summary')],
   error: [str('message'), optStr('id'), optObj('location'), optStr('stack')],
 };
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export type Parsed<T> = { ok: true; message: T } | { ok: false; error: string };
-
-function parseWith<T>(checks: Record<string, Check[]>, raw: unknown): Parsed<T> {
-  if (!isRecord(raw)) return { ok: false, error: 'message is not an object' };
-  const type = raw.type;
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(checks, type)) {
-    return { ok: false, error: `unknown message type ${JSON.stringify(type)}` };
-  }
-  for (const check of checks[type]) {
-    const problem = check(raw);
-    if (problem) return { ok: false, error: `${type}: ${problem}` };
-  }
-  return { ok: true, message: raw as T };
-}
 
 export const parseHostMessage = (raw: unknown): Parsed<HostMessage> => parseWith<HostMessage>(HOST_CHECKS, raw);
 export const parseEngineMessage = (raw: unknown): Parsed<EngineMessage> => parseWith<EngineMessage>(ENGINE_CHECKS, raw);
