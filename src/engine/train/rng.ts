@@ -2,15 +2,11 @@
  * Seeded randomness for training: shuffling and dropout masks. mulberry32: tiny, fast, and the
  * same sequence on every machine, which is all "same seed, same numbers" needs.
  */
+import { createRng as createDataRng } from '../data/split';
+
 export function createRng(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createDataRng(seed);
+  return () => rng.next();
 }
 
 /** Fisher–Yates with the given generator; returns a new array. */
