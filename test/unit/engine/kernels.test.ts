@@ -36,7 +36,7 @@ test('an LSTM over embeddings trains on wasm', async () => {
   ], shaped([6], 32, 2, 3, 30));
 });
 
-test('the WebGPU code path trains (named explicitly: a software adapter such as Mesa llvmpipe is allowed)', async (t) => {
+test('the WebGPU code path trains the MLP with the losses cpu gives (named explicitly: a software adapter such as Mesa llvmpipe is allowed)', async (t) => {
   const { selectBackend } = await import('../../../src/engine/backends');
   let device: string;
   try {
@@ -46,11 +46,26 @@ test('the WebGPU code path trains (named explicitly: a software adapter such as 
     return;
   }
   assert.match(device, /^WebGPU — /);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-webgpu-'));
   const { blobs } = await import('./helpers');
-  const outcome = await trainSpec({ spec: makeSpec({ train: { epochs: 2, backend: 'webgpu' } }), data: blobs(60), specPath: path.join(dir, 'm.model.yaml'), workspaceRoot: dir, onEvent: () => undefined });
-  assert.equal(outcome.status, 'completed', outcome.error?.message);
-  assert.equal(outcome.backend?.name, 'webgpu');
+  const layers: Layer[] = [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 8, activation: 'relu' }];
+  const epochLosses = async (backend: 'webgpu' | 'cpu') => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-webgpu-'));
+    const losses: number[] = [];
+    const outcome = await trainSpec({
+      spec: makeSpec({ layers, train: { epochs: 2, batchSize: 16, backend } }), data: blobs(60), specPath: path.join(dir, 'm.model.yaml'), workspaceRoot: dir,
+      onEvent: (e) => { if (e.type === 'epochEnded') losses.push(e.logs.loss); },
+    });
+    assert.equal(outcome.status, 'completed', outcome.error?.message);
+    assert.equal(outcome.backend?.name, backend);
+    return losses;
+  };
+  const gpu = await epochLosses('webgpu');
+  const cpu = await epochLosses('cpu');
+  assert.equal(gpu.length, 2);
+  gpu.forEach((loss, i) => {
+    const rel = Math.abs(loss - cpu[i]) / Math.abs(cpu[i]);
+    assert.ok(rel < 1e-4, `epoch ${i + 1}: webgpu loss ${loss} vs cpu ${cpu[i]} (relative difference ${rel.toExponential(2)})`);
+  });
   // back to the embedded default for whatever runs next in this process
   await selectBackend('wasm');
 });
