@@ -138,7 +138,7 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
       }),
       ...(spec.train.lrSchedule ? [lrScheduleCallback(spec.train.lrSchedule, (e) => log('info', `epoch ${e.epoch}: learning rate reduced to ${e.lr} (${e.why})`))] : []),
       checkpoint,
-      ...(spec.train.earlyStopping ? [earlyStoppingCallback({ ...spec.train.earlyStopping, mode: spec.train.earlyStopping.mode as Mode, onStopped: (e) => log('info', `early stopping at epoch ${e.epoch}: ${e.monitor} best ${e.best.toPrecision(5)} at epoch ${e.bestEpoch}`) })] : []),
+      ...(spec.train.earlyStopping ? [earlyStoppingCallback({ ...spec.train.earlyStopping, mode: spec.train.earlyStopping.mode as Mode })] : []),
       { onEpochEnd: (_ctx, epoch) => run.update({ epochs: { planned: spec.train.epochs, completed: epoch }, ...(best ? { best } : {}) }) },
     ];
 
