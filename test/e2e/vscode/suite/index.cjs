@@ -14,7 +14,7 @@ async function until(what, probe, timeoutMs = 60000) {
     const v = await probe().catch(() => undefined);
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // poll interval
   }
 }
 const readRun = async (dir) => JSON.parse(await fs.readFile(path.join(dir, 'run.json'), 'utf8'));
