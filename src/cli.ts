@@ -3,7 +3,7 @@
  * Exit codes: 0 ok, 1 failed (invalid file, failed run), 2 usage error, 130 stopped by Ctrl-C.
  */
 import { COMMANDS, usage } from './cli/commands';
-import { writeSchemaFile } from './spec/jsonSchema';
+import { writeSchemaFile } from './modelFile/jsonSchema';
 
 export { writeSchemaFile };
 

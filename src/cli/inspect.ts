@@ -8,8 +8,8 @@ import { prepareData } from '../engine/data/index';
 import { describeColumn, inferColumns } from '../engine/data/infer';
 import { displayPath, readTable, type Table } from '../engine/data/read';
 import { DataError, type ColumnInfo, type DatasetInfo, type PreparedData } from '../engine/data/types';
-import { findWorkspaceRoot, formatProblem, loadModelFile, SpecError } from '../spec';
-import type { ModelSpecFile } from '../spec/schema';
+import { findWorkspaceRoot, formatProblem, loadModelFile, SpecError } from '../modelFile';
+import type { ModelSpecFile } from '../modelFile/schema';
 
 const USAGE = 'usage: model-studio inspect FILE [--json]\n' +
   '  FILE  a model file (*.model.yaml, *.model.yml, *.model.json): the whole pipeline, as training would see it\n' +

@@ -3,7 +3,7 @@
  * Serves a saved model over TF Serving's REST API and MLflow's scoring protocol until Ctrl-C or
  * SIGTERM, which stop accepting, finish the requests in flight and exit 0.
  */
-import { BACKENDS, type BackendName } from '../spec/schema';
+import { BACKENDS, type BackendName } from '../modelFile/schema';
 import { parseSize } from '../serve/http';
 import { listeningLine, startServer, DEFAULT_MAX_BODY } from '../serve/server';
 import { loadTf, type LoadedTf } from '../serve/tf';

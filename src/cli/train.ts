@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import type { EngineMessage, ProgressInfo, Logs } from '../protocol/engine';
-import { BACKENDS, type BackendName } from '../spec/schema';
+import { BACKENDS, type BackendName } from '../modelFile/schema';
 
 // ---------------------------------------------------------------- shared helpers
 

@@ -7,8 +7,8 @@
  * 2 usage error.
  */
 import { readFile } from 'node:fs/promises';
-import { cannotRead, formatProblem, validateModelText, type SpecProblem } from '../spec';
-import { fileProblem } from '../spec/problems';
+import { cannotRead, formatProblem, validateModelText, type SpecProblem } from '../modelFile';
+import { fileProblem } from '../modelFile/problems';
 
 const USAGE = `Usage: model-studio validate FILE… [options]
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostContext } from '../host/hostContext';
-import { peekColumns } from '../spec/peek';
+import { peekColumns } from '../modelFile/peek';
 import { Cancelled } from './pick';
 import { modelFileText, toModelName, type TemplateTask } from './modelTemplate';
 

@@ -4,7 +4,7 @@
  * and reads only the data file's header). Results for an older version of a document are dropped.
  */
 import * as vscode from 'vscode';
-import { validateModelText, type SpecProblem } from '../spec';
+import { validateModelText, type SpecProblem } from '../modelFile';
 import { workspaceRootOf } from '../host/settings';
 import { problemRange } from './ranges';
 

@@ -1,5 +1,5 @@
 /** Spec problems (1-based, end exclusive) to editor ranges (0-based); no `vscode`, so it is tested in Node. */
-import type { SpecProblem } from '../spec/problems';
+import type { SpecProblem } from '../modelFile/problems';
 
 export interface ZeroRange { startLine: number; startCol: number; endLine: number; endCol: number }
 

@@ -1,6 +1,6 @@
 /** Completion and hover in YAML model files, from the same JSON Schema the validator uses. */
 import * as vscode from 'vscode';
-import { modelFileJsonSchema } from '../spec/jsonSchema';
+import { modelFileJsonSchema } from '../modelFile/jsonSchema';
 import { completions, hover, yamlPlace, type JsonSchema } from './schemaPath';
 
 export function registerSchemaHelp(selector: vscode.DocumentSelector): vscode.Disposable[] {

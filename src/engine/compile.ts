@@ -4,7 +4,7 @@
  * it works on every backend); regression trains on the standardised target.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { LOSSES, METRICS, ModelSpecFile } from '../spec/schema';
+import type { LOSSES, METRICS, ModelSpecFile } from '../modelFile/schema';
 import type { Preprocessing } from './data/types';
 import type { OutputKind } from './model';
 

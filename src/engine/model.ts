@@ -4,7 +4,7 @@
  * so the same file, seed and backend give the same numbers.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { Layer, ModelSpecFile } from '../spec/schema';
+import type { Layer, ModelSpecFile } from '../modelFile/schema';
 import type { Preprocessing } from './data/types';
 import { createSeedSource, type SeedSource } from './train/rng';
 

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendInfo, RunStatus } from '../protocol/engine';
-import type { ModelSpecFile } from '../spec/schema';
+import type { ModelSpecFile } from '../modelFile/schema';
 import { writeJsonAtomic } from './fsutil';
 
 export interface RunRecord {

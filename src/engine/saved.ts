@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { BackendName } from '../spec/schema';
+import type { BackendName } from '../modelFile/schema';
 import type { Preprocessing } from './data/types';
 import { replaceDirAtomic, writeDurable } from './fsutil';
 

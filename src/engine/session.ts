@@ -6,11 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendInfo, EngineMessage, ProblemLocation, RunStatus } from '../protocol/engine';
-import type { BackendName, ModelSpecFile, SPLITS } from '../spec/schema';
+import type { BackendName, ModelSpecFile, SPLITS } from '../modelFile/schema';
 
 type SplitName = (typeof SPLITS)[number];
 type Mode = 'auto' | 'min' | 'max';
-import { findWorkspaceRoot } from '../spec/paths';
+import { findWorkspaceRoot } from '../modelFile/paths';
 import type { PreparedData, RawRecord, SplitData } from './data/types';
 import { DataError } from './data/types';
 import { prepareData, readTable, encodeRecords, encodeLabel } from './data';
@@ -61,7 +61,7 @@ export async function trainModelFile(opts: TrainModelOptions): Promise<TrainOutc
   const specPath = path.resolve(opts.specPath);
   const workspaceRoot = opts.workspaceRoot ? path.resolve(opts.workspaceRoot) : findWorkspaceRoot(specPath);
   // the spec module is loaded when a model file is, not before (tests train specs directly)
-  const { loadModelFile } = await import('../spec');
+  const { loadModelFile } = await import('../modelFile');
   const spec = (await loadModelFile(specPath, { workspaceRoot })) as ModelSpecFile;
   return trainSpec({ ...opts, specPath, workspaceRoot, spec });
 }
@@ -69,7 +69,7 @@ export async function trainModelFile(opts: TrainModelOptions): Promise<TrainOutc
 /** Where a field of the model file is, for an error message. */
 export async function locate(specPath: string, fieldPath: string): Promise<ProblemLocation> {
   try {
-    const { locateField } = await import('../spec');
+    const { locateField } = await import('../modelFile');
     const found = locateField(fs.readFileSync(specPath, 'utf8'), fieldPath) as unknown;
     if (found && typeof found === 'object') {
       const f = found as { line?: unknown; column?: unknown };

@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROTOCOL_VERSION, parseHostMessage, type EngineMessage, type HostMessage } from '../protocol/engine';
-import type { BackendName } from '../spec/schema';
-import { BACKENDS } from '../spec/schema';
+import type { BackendName } from '../modelFile/schema';
+import { BACKENDS } from '../modelFile/schema';
 import type { LoadedModel } from './saved';
 
 type Send = (m: EngineMessage) => void;

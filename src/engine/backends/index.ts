@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { BackendName } from '../../spec/schema';
+import type { BackendName } from '../../modelFile/schema';
 import type { BackendInfo } from '../../protocol/engine';
 import { registerKernels } from './kernels';
 import { resolveNative } from './resolve';

@@ -6,7 +6,7 @@
  */
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
-import type { ModelSpecFile, Task } from '../../spec/schema';
+import type { ModelSpecFile, Task } from '../../modelFile/schema';
 import type { ColumnInfo, PreparedData, RawRecord } from './types';
 import { dataError, displayPath } from './read';
 import { assemble, imageSettings, mapLimit, screenImages, Warnings, type ImageSample, type MediaOptions } from './media';

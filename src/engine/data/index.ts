@@ -4,8 +4,8 @@
  * encode every split into one Float32Array. Folders and text/image columns go to the media pipeline.
  */
 import { promises as fs } from 'node:fs';
-import { resolveDataSource } from '../../spec';
-import type { ColumnType, ModelSpecFile, Task } from '../../spec/schema';
+import { resolveDataSource } from '../../modelFile';
+import type { ColumnType, ModelSpecFile, Task } from '../../modelFile/schema';
 import {
   booleanColumn, categoricalColumn, categoryOf, describeColumn, inferColumns, isMissing, numericColumn, parseNumber, type ColumnTyping,
 } from './infer';

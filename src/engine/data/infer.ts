@@ -3,7 +3,7 @@
  * model file declares them (`data.columns.<name>.type`). Also the value parsers every later step
  * shares, so "missing", "a number" and "a boolean" mean the same thing everywhere.
  */
-import type { ColumnType } from '../../spec/schema';
+import type { ColumnType } from '../../modelFile/schema';
 import { dataError, type Table } from './read';
 import type { ColumnInfo } from './types';
 

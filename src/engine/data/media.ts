@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { ModelSpecFile, Task } from '../../spec/schema';
+import type { ModelSpecFile, Task } from '../../modelFile/schema';
 import { categoryOf, describeColumn, inferColumns, isMissing, parseNumber } from './infer';
 import { meanStd, sortClasses } from './preprocess';
 import { dataError, displayPath } from './read';

@@ -18,7 +18,7 @@
  *   regression → standardised with the training mean/std (label.center / label.divisor), so
  *   predictions must go through `unscaleTarget`.
  */
-import type { Task } from '../../spec/schema';
+import type { Task } from '../../modelFile/schema';
 import { categoryOf, isMissing, parseBoolean, parseNumber } from './infer';
 import { DataError, type FeatureTransform, type Preprocessing, type RawRecord } from './types';
 

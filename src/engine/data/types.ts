@@ -2,7 +2,7 @@
  * The contract between the data pipeline and the rest of the engine (training, evaluation,
  * saving, serving). Everything here is plain data or plain functions: no TensorFlow.js.
  */
-import type { ColumnType, Task } from '../../spec/schema';
+import type { ColumnType, Task } from '../../modelFile/schema';
 
 /** One raw record as read from a file: column name → raw value (string from CSV, any JSON scalar). */
 export type RawRecord = Record<string, unknown>;

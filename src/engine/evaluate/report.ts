@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Task } from '../../spec/schema';
+import type { Task } from '../../modelFile/schema';
 import type { ClassificationReport } from './classification';
 import type { RegressionReport } from './regression';
 import { writeFileAtomic } from './atomicWrite';

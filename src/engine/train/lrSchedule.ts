@@ -3,7 +3,7 @@
  * (decays) or after an epoch without improvement (reduceOnPlateau), and logged as `lr`.
  */
 import type { Static } from '@sinclair/typebox';
-import type { LrScheduleSpec } from '../../spec/schema';
+import type { LrScheduleSpec } from '../../modelFile/schema';
 import { monitored, monitorMode, type Callback } from './callbacks';
 
 export type LrSchedule = Static<typeof LrScheduleSpec>;

@@ -6,8 +6,8 @@ import { parse } from 'yaml';
 import { prepareData } from '../../../src/engine/data/index';
 import { encodeRecords } from '../../../src/engine/data/preprocess';
 import { DataError } from '../../../src/engine/data/types';
-import { SpecError } from '../../../src/spec';
-import type { ModelSpecFile } from '../../../src/spec/schema';
+import { SpecError } from '../../../src/modelFile';
+import type { ModelSpecFile } from '../../../src/modelFile/schema';
 
 const ROOT = path.join(__dirname, '../../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/data');

@@ -9,7 +9,7 @@ import { prepareTable } from '../../../src/engine/data/index';
 import { encodeRecords, fitPreprocessing } from '../../../src/engine/data/preprocess';
 import { parseTable } from '../../../src/engine/data/read';
 import { DataError } from '../../../src/engine/data/types';
-import type { ModelSpecFile } from '../../../src/spec/schema';
+import type { ModelSpecFile } from '../../../src/modelFile/schema';
 
 const ROOT = path.join(__dirname, '../../..');
 const opts = { workspaceRoot: ROOT };

@@ -1,5 +1,5 @@
 /** Tiny in-test data and specs for the engine tests: no files, a few hundred samples. */
-import type { ModelSpecFile, Layer } from '../../../src/spec/schema';
+import type { ModelSpecFile, Layer } from '../../../src/modelFile/schema';
 import type { PreparedData, Preprocessing, SplitData } from '../../../src/engine/data/types';
 import { createRng } from '../../../src/engine/train/rng';
 

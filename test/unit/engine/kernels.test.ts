@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { trainSpec } from '../../../src/engine/session';
-import type { Layer } from '../../../src/spec/schema';
+import type { Layer } from '../../../src/modelFile/schema';
 import { makeSpec, shaped } from './helpers';
 
 async function trainOnWasm(layers: Layer[], data: ReturnType<typeof shaped>) {

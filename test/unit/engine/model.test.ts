@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { Layer } from '../../../src/spec/schema';
+import type { Layer } from '../../../src/modelFile/schema';
 import { selectBackend } from '../../../src/engine/backends';
 import { buildModel, summarizeModel, formatSummary, ModelBuildError } from '../../../src/engine/model';
 import { compileModel, makeOptimizer, getLearningRate, setLearningRate } from '../../../src/engine/compile';

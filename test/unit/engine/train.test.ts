@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineMessage } from '../../../src/protocol/engine';
 import type { PreparedData } from '../../../src/engine/data/types';
-import type { ModelSpecFile } from '../../../src/spec/schema';
+import type { ModelSpecFile } from '../../../src/modelFile/schema';
 import { trainSpec } from '../../../src/engine/session';
 import { readMetricsLog, readRunRecord } from '../../../src/engine/run';
 import { loadSavedModel } from '../../../src/engine/saved';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { modelFileText, toModelName } from '../../../src/commands/modelTemplate';
-import { validateModelText } from '../../../src/spec';
+import { validateModelText } from '../../../src/modelFile';
 
 describe('New Model File template', () => {
   it('writes a file that validates, for classification and regression', async () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { completions, hover, schemaAt, valuesOf, yamlPlace } from '../../../src/diagnostics/schemaPath';
-import { modelFileJsonSchema } from '../../../src/spec/jsonSchema';
+import { modelFileJsonSchema } from '../../../src/modelFile/jsonSchema';
 
 const schema = modelFileJsonSchema();
 const text = [

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { prepareData } from '../../../src/engine/data';
-import type { ModelSpecFile } from '../../../src/spec/schema';
+import type { ModelSpecFile } from '../../../src/modelFile/schema';
 
 const root = path.resolve(__dirname, '../../..');
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as jpeg from 'jpeg-js';
-import type { ModelSpecFile } from '../../../src/spec/schema';
+import type { ModelSpecFile } from '../../../src/modelFile/schema';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { peekColumns } from '../../../src/spec';
-import { peekTable } from '../../../src/spec/peek';
+import { peekColumns } from '../../../src/modelFile';
+import { peekTable } from '../../../src/modelFile/peek';
 import { check, edit, FIXTURES, FLOWERS_CSV, only, workspace } from './helpers';
 
 const data = (f: string) => path.join(FIXTURES, 'data', f);

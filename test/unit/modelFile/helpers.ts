@@ -2,9 +2,9 @@
 import { mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { validateModelText, type SpecProblem } from '../../../src/spec';
+import { validateModelText, type SpecProblem } from '../../../src/modelFile';
 
-export const FIXTURES = path.resolve(__dirname, '../../fixtures/spec');
+export const FIXTURES = path.resolve(__dirname, '../../fixtures/modelFile');
 
 export const FLOWERS_CSV = 'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n7.0,3.2,4.7,1.4,versicolor\n';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { loadModelFile, SpecError, validateModelText } from '../../../src/spec';
+import { loadModelFile, SpecError, validateModelText } from '../../../src/modelFile';
 import { FIXTURES, check, only } from './helpers';
 
 const CORPUS = path.join(FIXTURES, 'malformed');

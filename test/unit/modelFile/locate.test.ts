@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatProblem, locateField } from '../../../src/spec';
-import { formatPath, parsePath } from '../../../src/spec/fieldPath';
-import { didYouMean } from '../../../src/spec/suggest';
+import { formatProblem, locateField } from '../../../src/modelFile';
+import { formatPath, parsePath } from '../../../src/modelFile/fieldPath';
+import { didYouMean } from '../../../src/modelFile/suggest';
 
 const TEXT = `name: x
 task: classification

@@ -1,6 +1,6 @@
 /**
  * The JSON Schema of model files for editors (`contributes.jsonValidation`, YAML tooling), generated
- * from src/spec/schema.ts, the same source as the validator. Two changes make it better to edit with:
+ * from src/modelFile/schema.ts, the same source as the validator. Two changes make it better to edit with:
  * unions of literals become `enum` (plain completion lists), and `model.layers` items become a `oneOf`
  * over the per-type layer schemas keyed by `type`, so completion offers each layer's own arguments.
  * Fields with a default are not `required` here (the validator fills them in before checking).

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { findWorkspaceRoot, findWorkspaceRootAsync, loadModelFile, resolveDataSource, resolveInWorkspace, resolveInWorkspaceAsync, SpecError } from '../../../src/spec';
+import { findWorkspaceRoot, findWorkspaceRootAsync, loadModelFile, resolveDataSource, resolveInWorkspace, resolveInWorkspaceAsync, SpecError } from '../../../src/modelFile';
 import { check, edit, FLOWERS_CSV, only, VALID, workspace } from './helpers';
 
 test('relative paths resolve against the model file folder', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { validateModelText } from '../../../src/spec';
+import { validateModelText } from '../../../src/modelFile';
 import { check, edit, FIXTURES, only, VALID } from './helpers';
 
 test('the base file is valid and gets its defaults', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LAYER_TYPES, modelFileJsonSchema } from '../../../src/spec';
+import { LAYER_TYPES, modelFileJsonSchema } from '../../../src/modelFile';
 
 const REPO_COPY = path.resolve(__dirname, '../../../schemas/model-file.schema.json');
 type Json = Record<string, unknown>;
@@ -17,7 +17,7 @@ test('schemas/model-file.schema.json is current (regenerated when stale: commit 
   }
   if (committed !== current) {
     writeFileSync(REPO_COPY, current);
-    assert.fail(`${REPO_COPY} was stale and has been regenerated from src/spec/schema.ts; commit it`);
+    assert.fail(`${REPO_COPY} was stale and has been regenerated from src/modelFile/schema.ts; commit it`);
   }
 });
 
@@ -54,7 +54,7 @@ test('editor schema: enums, descriptions and defaults kept, defaulted fields not
 });
 
 test('writeSchemaFile writes the same schema atomically', async () => {
-  const { writeSchemaFile } = await import('../../../src/spec/jsonSchema');
+  const { writeSchemaFile } = await import('../../../src/modelFile/jsonSchema');
   const { mkdtempSync, rmSync } = await import('node:fs');
   const dir = mkdtempSync(path.join((await import('node:os')).tmpdir(), 'schema-'));
   try {
@@ -80,7 +80,7 @@ test('the editor schema agrees with the validator on examples and typical mistak
   const repo = path.resolve(__dirname, '../../..');
   const examples = readdirSync(path.join(repo, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory())
     .flatMap((d) => readdirSync(path.join(repo, 'examples', d.name)).filter((f) => /\.model\.(ya?ml|json)$/.test(f)).map((f) => path.join(repo, 'examples', d.name, f)));
-  for (const file of [...examples, path.join(__dirname, '../../fixtures/spec/valid.model.yaml'), path.join(__dirname, '../../fixtures/spec/valid.model.json')]) {
+  for (const file of [...examples, path.join(__dirname, '../../fixtures/modelFile/valid.model.yaml'), path.join(__dirname, '../../fixtures/modelFile/valid.model.json')]) {
     assert.equal(validate(parse(readFileSync(file, 'utf8'))), true, `${file}: ${JSON.stringify(validate.errors)}`);
   }
   const base = { name: 'x', task: 'regression', data: { source: 'a.csv', label: 'y' } };
