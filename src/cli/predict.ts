@@ -16,6 +16,10 @@ export async function run(args: string[]): Promise<number> {
     const fs = await import('node:fs');
     const path = await import('node:path');
     if (!fs.existsSync(input)) throw new UsageError(`${input}: no such file (the input to predict on, the second argument)`);
+    const { NotDataFileError, statData } = await import('../modelFile/peek');
+    await statData(input).catch((err: unknown) => {
+      throw err instanceof NotDataFileError ? new UsageError(`${input} ${err.reason} (the input to predict on, the second argument)`) : err;
+    });
     const { readTable } = await import('../engine/data');
     const { loadSavedModel } = await import('../engine/saved');
     const { predictRecords } = await import('../engine/predict');

@@ -6,8 +6,7 @@
  * valid (warnings allowed), 1 any file has errors (a missing file is a problem at 1:1, not a crash),
  * 2 usage error.
  */
-import { readFile } from 'node:fs/promises';
-import { cannotRead, formatProblem, validateModelText, type SpecProblem } from '../modelFile';
+import { cannotRead, formatProblem, readModelFile, SpecError, validateModelText, type SpecProblem } from '../modelFile';
 import { fileProblem } from '../modelFile/problems';
 
 const USAGE = `Usage: model-studio validate FILE… [options]
@@ -62,10 +61,10 @@ export async function run(args: string[], io: Output = STD): Promise<number> {
   for (const file of files) {
     let problems: SpecProblem[];
     try {
-      const text = await readFile(file, 'utf8');
+      const text = await readModelFile(file);
       problems = (await validateModelText(text, file, { workspaceRoot, checkData })).problems;
     } catch (err) {
-      problems = [fileProblem(file, cannotRead(err))];
+      problems = err instanceof SpecError ? err.problems : [fileProblem(file, cannotRead(err))];
     }
     results.push({ file, ok: !problems.some((p) => p.severity === 'error'), problems });
   }

@@ -2,13 +2,12 @@
  * Checks that need more than one field (or the data's header): each message names every field
  * involved and why they disagree. Runs only on a spec that passed the schema stage.
  */
-import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ModelSpecFile } from './schema';
 import { checkLayerShapes, type InputInfo } from './layerShapes';
 import { problemAt, type ParsedText } from './parse';
 import { resolveInWorkspaceAsync } from './paths';
-import { formatFromExtension, guessKind, peekFolder, peekTable } from './peek';
+import { formatFromExtension, guessKind, NotDataFileError, peekFolder, peekTable, statData } from './peek';
 import { SpecError, type SpecProblem } from './problems';
 import type { Segment } from './fieldPath';
 import { didYouMean } from './suggest';
@@ -176,8 +175,12 @@ async function checkSource(parsed: ParsedText, spec: ModelSpecFile, opts: CrossF
   }
   let isFolder: boolean;
   try {
-    isFolder = (await stat(absolute)).isDirectory();
-  } catch {
+    isFolder = (await statData(absolute)).isDirectory();
+  } catch (e) {
+    if (e instanceof NotDataFileError) {
+      out.push(problemAt(parsed, src, `\`data.source\` ${data.source} ${e.reason}.`, { value: data.source }));
+      return { kind: 'unknown', textUndeclared: false, why: '' };
+    }
     out.push(problemAt(parsed, src, `\`data.source\` ${data.source} does not exist (looked for ${absolute}); paths are relative to the model file's folder.`, { value: data.source }));
     return data.format === 'images' ? folderInput() : tableInput(undefined);
   }

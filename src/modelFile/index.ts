@@ -8,13 +8,15 @@
  * The workspace root, when not given, is the nearest folder at or above the model file holding `.git`
  * or `package.json`, else the model file's own folder. Paths in the file may not leave it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { formatSizeOver, limit, limitHint } from '../limits';
 import { checkCrossField } from './crossField';
 import { parsePath } from './fieldPath';
 import { parseModelText, problemAt } from './parse';
 import { findWorkspaceRootAsync, resolveInWorkspace } from './paths';
+import { specialFileKind } from './peek';
 import { fileProblem, hasErrors, SpecError, sortProblems, type SpecProblem } from './problems';
 import type { ModelSpecFile } from './schema';
 import { checkSchema } from './validate';
@@ -42,6 +44,8 @@ export interface ValidationResult {
 /** Validate a model file's text. Never throws: every failure is a problem. */
 export async function validateModelText(text: string, file: string, opts: ValidateOptions = {}): Promise<ValidationResult> {
   try {
+    const max = limit('modelFileBytes');
+    if (text.length > max) return { problems: [fileProblem(file, tooBig(Buffer.byteLength(text), max))] };
     const parsed = parseModelText(text, file);
     if (parsed.problems.length > 0) return { problems: sortProblems(parsed.problems) };
     const schema = checkSchema(parsed);
@@ -58,14 +62,30 @@ export async function validateModelText(text: string, file: string, opts: Valida
   }
 }
 
-/** Read, validate and resolve a model file. Throws SpecError (with every problem) when it has errors. */
-export async function loadModelFile(file: string, opts: { workspaceRoot?: string } = {}): Promise<ModelSpecFile> {
-  let text: string;
+/**
+ * The text of a model file, refusing what is not one before reading it: a pipe or a device (which could
+ * never end), a folder, or a file over the size limit. Throws SpecError naming the file.
+ */
+export async function readModelFile(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    const st = await stat(file);
+    const special = st.isDirectory() ? undefined : specialFileKind(st);
+    if (special) throw new SpecError([fileProblem(file, `this is ${special}, not a model file: point to a .model.yaml or .model.json file on disk`)]);
+    const max = limit('modelFileBytes');
+    if (st.isFile() && st.size > max) throw new SpecError([fileProblem(file, tooBig(st.size, max))]);
+    return await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof SpecError) throw err;
     throw new SpecError([fileProblem(file, cannotRead(err))]);
   }
+}
+
+const tooBig = (size: number, max: number) =>
+  `the model file is ${formatSizeOver(size, max)}, larger than a model file can be (${limitHint('modelFileBytes', max)}); a model file holds settings and layers, not data`;
+
+/** Read, validate and resolve a model file. Throws SpecError (with every problem) when it has errors. */
+export async function loadModelFile(file: string, opts: { workspaceRoot?: string } = {}): Promise<ModelSpecFile> {
+  const text = await readModelFile(file);
   const { spec, problems } = await validateModelText(text, file, { workspaceRoot: opts.workspaceRoot, checkData: true });
   if (!spec) throw new SpecError(problems);
   return spec;

@@ -1,5 +1,6 @@
 /** Small HTTP helpers: a bounded body reader and JSON answers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatSize } from '../limits';
 import { RequestError } from './errors';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -9,17 +10,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** "10mb", "512kb", "1048576" → bytes. */
-export function parseSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*$/i.exec(text);
-  if (!m) throw new Error(`'${text}' is not a size; write e.g. 10mb, 512kb or a number of bytes`);
-  const unit = (m[2] ?? 'b').toLowerCase();
-  const mult = unit.startsWith('g') ? 2 ** 30 : unit.startsWith('m') ? 2 ** 20 : unit.startsWith('k') ? 2 ** 10 : 1;
-  return Math.floor(Number(m[1]) * mult);
-}
-
-export const formatSize = (bytes: number): string =>
-  bytes >= 2 ** 20 ? `${+(bytes / 2 ** 20).toFixed(1)} MB` : bytes >= 2 ** 10 ? `${+(bytes / 2 ** 10).toFixed(1)} KB` : `${bytes} bytes`;
+export { formatSize, parseSize } from '../limits';
 
 /**
  * Reads the body up to `limit` bytes. Over the limit (declared or actual) it rejects with 413

@@ -6,6 +6,7 @@
  */
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
+import { NotDataFileError, readDataFile, statData } from '../../modelFile/peek';
 import type { ModelSpecFile, Task } from '../../modelFile/schema';
 import type { ColumnInfo, PreparedData, RawRecord } from './types';
 import { dataError, displayPath } from './read';
@@ -45,7 +46,10 @@ export async function prepareFolderData(spec: ModelSpecFile, specFile: string, o
   const root = sourceOf(spec, specFile);
   const warnings = new Warnings(opts.onWarning);
   const task = spec.task as Task;
-  const stat = await fs.stat(root).catch(() => undefined);
+  const stat = await statData(root).catch((err: unknown) => {
+    if (err instanceof NotDataFileError) throw dataError(root, `data.source '${spec.data.source}' ${err.reason}`);
+    return undefined;
+  });
   if (!stat) throw dataError(root, `folder not found (data.source '${spec.data.source}' in ${displayPath(specFile)}; paths are relative to the model file)`);
   if (!stat.isDirectory()) throw dataError(root, `data.format: images needs a folder with one subfolder per class, but this is a file`);
   if (task !== 'classification') {
@@ -101,9 +105,9 @@ export async function prepareFolderData(spec: ModelSpecFile, specFile: string, o
     textValues = await mapLimit(used, 16, async (f) => {
       let buf: Buffer;
       try {
-        buf = await fs.readFile(f.file);
+        buf = await readDataFile(f.file);
       } catch (err) {
-        throw dataError(f.file, `cannot read the text file (${(err as Error).message})`);
+        throw dataError(f.file, err instanceof NotDataFileError ? err.reason : `cannot read the text file (${(err as Error).message})`);
       }
       return decodeTextFile(buf, displayPath(f.file), (m) => warnings.add(m));
     });

@@ -3,8 +3,8 @@
  * drop/check missing values, split (seeded), fit the preprocessing on the training split and
  * encode every split into one Float32Array. Folders and text/image columns go to the media pipeline.
  */
-import { promises as fs } from 'node:fs';
 import { resolveDataSource } from '../../modelFile';
+import { NotDataFileError, statData } from '../../modelFile/peek';
 import type { ColumnType, ModelSpecFile, Task } from '../../modelFile/schema';
 import {
   booleanColumn, categoricalColumn, categoryOf, describeColumn, inferColumns, isMissing, numericColumn, parseNumber, type ColumnTyping,
@@ -55,7 +55,10 @@ export function resolveSource(spec: ModelSpecFile, specFile: string, workspaceRo
 export async function prepareData(spec: ModelSpecFile, specFile: string, opts: PrepareOptions): Promise<PreparedData> {
   const data = dataOf(spec);
   const file = resolveSource(spec, specFile, opts.workspaceRoot);
-  const stat = await fs.stat(file).catch(() => undefined);
+  const stat = await statData(file).catch((err: unknown) => {
+    if (err instanceof NotDataFileError) throw dataError(file, `data.source '${data.source}' ${err.reason}`);
+    return undefined;
+  });
   if (stat?.isDirectory() || data.format === 'images') {
     const { prepareFolderData } = await import('./folder');
     return prepareFolderData(spec, specFile, opts);

@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { NotDataFileError, readDataFile, statData } from '../../modelFile/peek';
 import type { ModelSpecFile, Task } from '../../modelFile/schema';
 import { categoryOf, describeColumn, inferColumns, isMissing, parseNumber } from './infer';
 import { meanStd, sortClasses } from './preprocess';
@@ -127,8 +128,8 @@ export interface ImageSample {
  */
 export async function checkImageFile(file: string): Promise<string | null> {
   try {
+    const stat = await statData(file);
     const h = await readImageHeader(file);
-    const stat = await fs.stat(file);
     const tailLen = Math.min(stat.size, 1024);
     const handle = await fs.open(file, 'r');
     try {
@@ -146,6 +147,7 @@ export async function checkImageFile(file: string): Promise<string | null> {
 }
 
 function reason(err: unknown): string {
+  if (err instanceof NotDataFileError) return err.reason;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT') return 'file not found';
   if (e?.code === 'EACCES') return 'permission denied';
@@ -214,7 +216,7 @@ export function imageSplit(samples: readonly ImageSample[], y: Float32Array, t: 
         const file = samples[i].file;
         let px: Float32Array;
         try {
-          px = imageToUnit(decodeImage(await fs.readFile(file)), t.size, c);
+          px = imageToUnit(decodeImage(await readDataFile(file)), t.size, c);
         } catch (err) {
           if (settings.onError === 'fail') throw dataError(file, `${reason(err)}. Remove or replace the file, or set data.image.onError: skip`);
           if (!warned.has(file)) {
@@ -248,7 +250,7 @@ export async function fitImageStats(samples: readonly ImageSample[], trainIdx: r
   await mapLimit(picked, 8, async (i) => {
     let px: Float32Array;
     try {
-      px = imageToUnit(decodeImage(await fs.readFile(samples[i].file)), settings.size, c);
+      px = imageToUnit(decodeImage(await readDataFile(samples[i].file)), settings.size, c);
     } catch (err) {
       if (settings.onError === 'fail') throw dataError(samples[i].file, `${reason(err)}. Remove or replace the file, or set data.image.onError: skip`);
       warnings.add(`${displayPath(samples[i].file)}: ${reason(err)}; left out of the image statistics`);
@@ -569,7 +571,7 @@ async function imageBytes(t: ImageTransform, value: unknown, opts: EncodeMediaOp
   if (opts.baseDir !== undefined && /\.(png|jpe?g)$/i.test(s.trim())) {
     const file = path.resolve(opts.baseDir, s.trim());
     try {
-      return await fs.readFile(file);
+      return await readDataFile(file);
     } catch (err) {
       throw new DataError(`${displayPath(file)}: ${reason(err)}`, file, undefined, t.name);
     }

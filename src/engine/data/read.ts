@@ -3,9 +3,9 @@
  * Every problem becomes a DataError that names the file, the row as a spreadsheet shows it
  * (header = row 1, first data row = row 2; for JSON and JSONL the line) and the column.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import Papa from 'papaparse';
+import { NotDataFileError, readDataFile, statData, textProblem } from '../../modelFile/peek';
 import { isMissing } from './infer';
 import { DataError, type RawRecord } from './types';
 
@@ -71,11 +71,12 @@ export async function readTable(file: string, opts: ReadOptions = {}): Promise<T
   const format = detectFormat(file, opts.format);
   let bytes: Buffer;
   try {
-    const stat = await fs.stat(file);
+    const stat = await statData(file);
     if (stat.isDirectory()) throw dataError(file, `is a folder, not a ${format} file`);
-    bytes = await fs.readFile(file);
+    bytes = await readDataFile(file);
   } catch (err) {
     if (err instanceof DataError) throw err;
+    if (err instanceof NotDataFileError) throw dataError(file, err.reason);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw dataError(file, 'file not found; check data.source (paths are relative to the model file)');
     if (code === 'EACCES' || code === 'EPERM') throw dataError(file, 'permission denied while reading the file');
@@ -104,31 +105,10 @@ export function parseTable(content: Buffer | string, file: string, opts: ReadOpt
 export function decodeText(content: Buffer | string, file: string): string {
   if (typeof content === 'string') return content.replace(/^\uFEFF/, '');
   if (content.length === 0) throw dataError(file, 'the file is empty (0 bytes); expected a header row and data rows');
-  if ((content[0] === 0xff && content[1] === 0xfe) || (content[0] === 0xfe && content[1] === 0xff)) {
-    throw dataError(file, 'the file is UTF-16 encoded; save it as UTF-8');
-  }
-  const head = content.subarray(0, 64 * 1024);
-  const nul = head.indexOf(0);
-  if (nul >= 0) throw dataError(file, `this is not a text file (a NUL byte at offset ${nul}); expected UTF-8 text`);
-  const text = content.toString('utf8');
-  // Invalid UTF-8 decodes to U+FFFD; a few can be a stray Latin-1 accent, many mean binary data.
-  const sample = text.slice(0, 64 * 1024);
-  let bad = 0;
-  let control = 0;
-  for (let i = 0; i < sample.length; i++) {
-    const c = sample.charCodeAt(i);
-    if (c === 0xfffd) bad++;
-    else if (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) control++;
-  }
-  if ((bad + control) / Math.max(1, sample.length) > 0.05) {
-    throw dataError(file, 'this does not look like a text file (mostly bytes that are not UTF-8 text); expected UTF-8 text');
-  }
-  if (bad > 0) {
-    const at = text.indexOf('\uFFFD');
-    const line = text.slice(0, at).split('\n').length;
-    throw dataError(file, 'the file is not valid UTF-8 (perhaps Latin-1 or Windows-1252); save it as UTF-8', line);
-  }
-  return text.replace(/^\uFEFF/, '');
+  // What the file is when it is not text (gzip, PNG, UTF-16, NUL bytes, Latin-1), with the line where that is meaningful.
+  const problem = textProblem(content);
+  if (problem) throw dataError(file, problem.message, problem.line);
+  return content.toString('utf8').replace(/^\uFEFF/, '');
 }
 
 /** The delimiter of a .csv file: the most frequent of , ; tab | in the header line, outside quotes. */

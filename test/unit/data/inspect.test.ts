@@ -58,7 +58,7 @@ test('inspect a data file on its own: columns, inferred types and a model-file h
   assert.equal((JSON.parse(j.out) as { rows: number }).rows, 24);
   const bad = await inspect([path.join(ROOT, 'test/fixtures/data/malformed/binary.csv')]);
   assert.equal(bad.code, 1);
-  assert.match(bad.err, /binary\.csv: error: this is not a text file/);
+  assert.match(bad.err, /binary\.csv: error: this is a ZIP archive \(or an Excel \.xlsx workbook\), not a text file/);
 });
 
 test('inspect: usage errors exit 2', async () => {

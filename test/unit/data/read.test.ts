@@ -1,10 +1,13 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { detectFormat, parseTable, readTable, sniffDelimiter } from '../../../src/engine/data/read';
+import { prepareData } from '../../../src/engine/data';
 import { DataError } from '../../../src/engine/data/types';
+import type { ModelSpecFile } from '../../../src/modelFile/schema';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/data');
 
@@ -86,7 +89,8 @@ test('csv: an unclosed quote is reported at its row', () => {
 
 test('binary garbage and UTF-16 are refused with what the file looks like', () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  throwsData(() => parseTable(png, 'img.csv'), { message: /not a text file \(a NUL byte at offset 8\)/ });
+  throwsData(() => parseTable(png, 'img.csv'), { message: /this is a PNG image, not a text file/ });
+  throwsData(() => parseTable(Buffer.from('a,b\n1,2\n3,\x004\n'), 'nul.csv'), { row: 3, message: /not a text file \(a NUL byte at offset 10\)/ });
   const noise = Buffer.from(Array.from({ length: 200 }, (_, i) => 0x80 + ((i * 37) % 0x7f)));
   throwsData(() => parseTable(noise, 'noise.csv'), { message: /does not look like a text file/ });
   throwsData(() => parseTable(Buffer.from('\uFEFFa,b\n', 'utf16le'), 'u.csv'), { message: /UTF-16/ });
@@ -149,4 +153,18 @@ test('fixtures nobody designed for: semicolons, BOM + CRLF tsv, jsonl with nulls
   const pets = await readTable(path.join(FIXTURES, 'pets.jsonl'));
   assert.equal(pets.rows.length, 24);
   assert.equal(pets.lineOfRow[12], 14);
+});
+
+test('a FIFO or a character device is refused at once (never read), by the table reader and the pipeline', { timeout: 30_000 }, async () => {
+  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ms-read-')));
+  try {
+    const fifo = path.join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(readTable(fifo), (e: unknown) => e instanceof DataError && /pipe\.csv: is a named pipe \(FIFO\), not a regular file/.test(e.message));
+    await assert.rejects(readTable('/dev/zero', { format: 'csv' }), (e: unknown) => e instanceof DataError && /is a character device, not a regular file/.test(e.message));
+    const spec = { name: 't', task: 'classification', data: { source: 'pipe.csv', label: 'y', format: 'auto' } } as unknown as ModelSpecFile;
+    await assert.rejects(prepareData(spec, path.join(dir, 'm.model.yaml'), { workspaceRoot: dir }), (e: unknown) => e instanceof DataError && /data\.source 'pipe\.csv' is a named pipe/.test(e.message));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });

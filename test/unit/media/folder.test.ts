@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { prepareFolderData } from '../../../src/engine/data/folder';
@@ -229,4 +230,19 @@ test('a table with a text column, and the serving encoder for raw text and base6
   for (let k = 0; k < 5; k++) assert.deepEqual(Array.from(out.subarray(k * 75, (k + 1) * 75)), expected);
   await assert.rejects(encodeMediaInputs(img.preprocessing, ['not base64!']), /not valid base64/);
   await assert.rejects(encodeMediaInputs(img.preprocessing, [Buffer.from('garbage').toString('base64')]), /not a PNG or JPEG/);
+});
+
+test('a FIFO among the images or texts of a class folder is refused by name, never read', { timeout: 30_000 }, async () => {
+  const { ws, specFile } = await imageWorkspace(3);
+  execFileSync('mkfifo', [path.join(ws, 'pipe.png')]);
+  await fs.symlink('../../pipe.png', path.join(ws, 'data', 'red', 'zz.png'));
+  const spec = specWith({ source: 'data', label: 'colour', image: { size: [4, 6], channels: 3, scale: 'unit', onError: 'fail' } });
+  await assert.rejects(prepareFolderData(spec, specFile, { workspaceRoot: ws }), (e: unknown) => e instanceof DataError && /zz\.png.*named pipe \(FIFO\), not a regular file/.test(e.message));
+  const texts = await tempWorkspace();
+  for (const c of ['a', 'b']) for (let i = 0; i < 3; i++) await write(path.join(texts, 'data', c, `${i}.txt`), `words of ${c}`);
+  execFileSync('mkfifo', [path.join(texts, 'pipe.txt')]);
+  await fs.symlink('../../pipe.txt', path.join(texts, 'data', 'a', 'zz.txt'));
+  await assert.rejects(prepareFolderData(specWith({ source: 'data', label: 'c' }), path.join(texts, 'm.model.yaml'), { workspaceRoot: texts }), /zz\.txt.*named pipe/);
+  await fs.rm(texts, { recursive: true, force: true });
+  await fs.rm(ws, { recursive: true, force: true });
 });
