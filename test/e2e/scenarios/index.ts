@@ -1,0 +1,22 @@
+/**
+ * The end-to-end scenarios, in the order both suites run them (test/e2e/scenario.ts says how to add one).
+ * Later scenarios may rely on earlier ones' effects on the workspace only where they say so.
+ */
+import type { Scenario } from '../scenario';
+import { dashboard } from './dashboard';
+import { hoverCompletion } from './hoverCompletion';
+import { killEngine } from './killEngine';
+import { misspeltKey } from './misspeltKey';
+import { newModelFile } from './newModelFile';
+import { stopRun } from './stopRun';
+import { train } from './train';
+
+export const scenarios: readonly Scenario[] = [
+  misspeltKey,
+  train,
+  stopRun,
+  killEngine,
+  newModelFile,
+  dashboard,
+  hoverCompletion,
+];
