@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { formatSizeOver, limit, limitHint } from '../limits';
 import { checkCrossField } from './crossField';
 import { parsePath } from './fieldPath';
-import { parseModelText, problemAt } from './parse';
+import { parseModelText, problemAt, tooDeep } from './parse';
 import { findWorkspaceRootAsync, resolveInWorkspace } from './paths';
 import { specialFileKind } from './peek';
 import { fileProblem, hasErrors, SpecError, sortProblems, type SpecProblem } from './problems';
@@ -56,6 +56,8 @@ export async function validateModelText(text: string, file: string, opts: Valida
     const problems = sortProblems([...schema.problems, ...cross]);
     return hasErrors(problems) ? { problems } : { spec, problems };
   } catch (err) {
+    // Recursion past the stack in any stage: the nesting pre-check missed a shape; still say what it is.
+    if (err instanceof RangeError && /call stack/.test(err.message)) return { problems: [fileProblem(file, tooDeep(limit('nestingDepth')))] };
     // A bug here must not take the editor or the CLI down with it; say so plainly instead.
     const detail = err instanceof Error ? err.stack ?? err.message : String(err);
     return { problems: [fileProblem(file, `internal error while validating (please report it): ${detail.split('\n').slice(0, 3).join(' ')}`)] };

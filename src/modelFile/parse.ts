@@ -4,6 +4,7 @@
  * 1-based lines and columns. Syntax problems come back as SpecProblems, never as exceptions.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { limit, limitHint } from '../limits';
 import type { SpecProblem } from './problems';
 import { fileProblem } from './problems';
 import { formatPath, type Segment } from './fieldPath';
@@ -61,6 +62,14 @@ export function parseModelText(text: string, file: string): ParsedText {
     return result;
   }
 
+  const maxDepth = limit('nestingDepth');
+  const deep = deepestNesting(text, maxDepth);
+  if (deep) {
+    parseDocument(text.slice(0, deep.offset + 1), { lineCounter });
+    problems.push(at(deep.offset, deep.offset + 1, tooDeep(maxDepth)));
+    return result;
+  }
+
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
   // YAML accepts things JSON does not (trailing commas, comments, unquoted keys): hold .json files to
   // JSON. JSON.parse's message then replaces YAML's for the same fault; duplicate keys only YAML sees.
@@ -68,7 +77,9 @@ export function parseModelText(text: string, file: string): ParsedText {
   if (jsonProblem) problems.push(at(jsonProblem.offset, jsonProblem.offset + 1, jsonProblem.message));
   for (const e of doc.errors) {
     if (jsonProblem && e.code !== 'DUPLICATE_KEY') continue;
-    problems.push(at(e.pos[0], e.pos[1], yamlMessage(e.code, e.message)));
+    // The YAML library catches its own stack overflow; say what it means.
+    const message = /Maximum call stack size exceeded/.test(e.message) ? tooDeep(maxDepth) : yamlMessage(e.code, e.message);
+    problems.push(at(e.pos[0], e.pos[1], message));
   }
   result.locate = (segments, where = 'value') => locateIn(doc, lineCounter, text.length, segments, where);
   if (problems.length > 0) return result;
@@ -90,19 +101,129 @@ export function parseModelText(text: string, file: string): ParsedText {
   return result;
 }
 
+export const tooDeep = (max: number): string =>
+  `the file nests lists and mappings more than ${max} levels deep here; a model file needs only a few levels (check for runaway brackets or indentation; ${limitHint('nestingDepth', max)})`;
+
+/**
+ * Where the text first nests deeper than `max` (flow brackets, block indentation and compact `- - x`
+ * entries together), in one linear pass and without recursion, so that a parser that recurses is never
+ * handed a text that would overflow its stack. An over-estimate is fine (quoted text, comments and block
+ * scalars are skipped; a plain scalar holding `[` may count), because real model files nest a few levels.
+ */
+export function deepestNesting(text: string, max: number): { offset: number } | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let quote = '';
+  let blockScalar = -1; // indentation of the line that opened a `|` / `>` block, while inside it
+  let lineStart = true;
+  let indent = 0;
+  let dashes = 0;
+  let last = ''; // the last significant character on the line: decides whether a quote opens a string
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      if (quote === '' && flow === 0 && blockScalar < 0 && /[|>][-+0-9]*$/.test(lineTail(text, i))) blockScalar = indent;
+      lineStart = true;
+      indent = 0;
+      dashes = 0;
+      last = '';
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ') {
+        indent++;
+        continue;
+      }
+      if (c === '\r' || c === '\t') continue;
+      lineStart = false;
+      if (blockScalar >= 0) {
+        if (indent > blockScalar) {
+          i = skipLine(text, i);
+          continue;
+        }
+        blockScalar = -1;
+      }
+      if (quote === '' && flow === 0 && c !== '#') {
+        while (indents.length > 0 && indents[indents.length - 1] > indent) indents.pop();
+        if (indents.length === 0 || indents[indents.length - 1] < indent) indents.push(indent);
+      }
+    }
+    if (quote !== '') {
+      if (quote === '"' && c === '\\') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      i = skipLine(text, i);
+      continue;
+    }
+    if ((c === '"' || c === "'") && (last === '' || '[{,:-?'.includes(last))) {
+      quote = c;
+      last = c;
+      continue;
+    }
+    if (c === '[' || c === '{') flow++;
+    else if ((c === ']' || c === '}') && flow > 0) flow--;
+    else if ((c === '-' || c === '?') && flow === 0 && (last === '' || last === '-' || last === '?') && (text[i + 1] === ' ' || text[i + 1] === '\n' || i + 1 === text.length)) dashes++;
+    if (c !== ' ' && c !== '\t' && c !== '\r') last = c;
+    if (indents.length + dashes + flow > max) return { offset: i };
+  }
+  return undefined;
+}
+
+/** The text of the line before offset `end`, without a trailing comment or spaces. */
+function lineTail(text: string, end: number): string {
+  const start = Math.max(text.lastIndexOf('\n', end - 1) + 1, end - 200);
+  const line = text.slice(start, end);
+  const comment = line.indexOf(' #');
+  return (comment >= 0 ? line.slice(0, comment) : line).trimEnd();
+}
+
+/** The offset just before the newline that ends the line holding `i` (the loop's i++ then lands on it). */
+function skipLine(text: string, i: number): number {
+  const nl = text.indexOf('\n', i);
+  return (nl < 0 ? text.length : nl) - 1;
+}
+
 /** The first problem JSON.parse finds, with its offset. */
 function jsonSyntax(text: string): { offset: number; message: string } | undefined {
+  const message = jsonError(text);
+  if (message === undefined) return undefined;
+  const m = /at position (\d+)/.exec(message);
+  const offset = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : jsonErrorOffset(text);
+  // V8 words it three ways: "… in JSON at position 19 (line 2 column 5)", "Unexpected token '}', "…snippet…" is not valid JSON", "Unexpected end of JSON input".
+  const clean = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
+  const before = text.slice(0, offset).trimEnd();
+  const hint = before.endsWith(',') && /^\s*[}\]]/.test(text.slice(offset)) ? ' (a trailing comma: JSON allows none)'
+    : /^\s*(\/\/|\/\*|#)/.test(text.slice(offset)) ? ' (comments are not JSON; use a .model.yaml file for comments)' : '';
+  return { offset, message: `invalid JSON: ${clean}${hint}` };
+}
+
+function jsonError(text: string): string | undefined {
   try {
     JSON.parse(text);
     return undefined;
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const m = /at position (\d+)/.exec(message);
-    const offset = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : 0;
-    const clean = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
-    const hint = /Expected double-quoted property name|Unexpected token [}\]]/.test(message) ? ' (trailing commas and comments are not JSON)' : '';
-    return { offset, message: `invalid JSON: ${clean}${hint}` };
+    return err instanceof Error ? err.message : String(err);
   }
+}
+
+/**
+ * Where JSON.parse fails when its message gives no position: the shortest prefix that fails for a reason
+ * other than ending early. Prefixes shorter than the fault parse or end early; longer ones fail: a binary search.
+ */
+function jsonErrorOffset(text: string): number {
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const e = jsonError(text.slice(0, mid + 1));
+    const at = /at position (\d+)/.exec(e ?? '');
+    const early = e === undefined || /end of JSON input|Unterminated/.test(e) || (at !== null && Number(at[1]) >= mid + 1);
+    if (early) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.min(lo, text.length);
 }
 
 function yamlMessage(code: string, message: string): string {

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadModelFile, SpecError, validateModelText } from '../../../src/modelFile';
-import { FIXTURES, check, only } from './helpers';
+import { FIXTURES, VALID, check, only } from './helpers';
 
 const CORPUS = path.join(FIXTURES, 'malformed');
 
@@ -43,7 +43,7 @@ test('syntax errors say what is wrong, where', async () => {
   const trailing = await at('trailing-comma.model.json');
   assert.equal(trailing.length, 1);
   assert.equal(trailing[0].line, 4);
-  assert.match(trailing[0].message, /invalid JSON.*trailing commas/);
+  assert.match(trailing[0].message, /invalid JSON.*a trailing comma: JSON allows none/);
 
   const dup = await at('duplicate-key.model.yaml');
   assert.equal(dup[0].line, 2);
@@ -115,4 +115,65 @@ test('a key that is a collection is a located error', async () => {
   const r = await check('name: x\n? [a, b]\n: 1\n');
   assert.equal(r.errors[0].line, 2);
   assert.match(r.errors[0].message, /a key must be a name, but this one is a list/);
+});
+
+test('deep nesting is a located error that names the limit, in YAML and JSON alike (was a stack overflow)', async () => {
+  const json = `{"name": "x", "task": "classification", "data": {"source": "flowers.csv", "label": "species"}, "model": {"layers": [{"type": "dense", "units": ${'['.repeat(5000)}1${']'.repeat(5000)}}]}}`;
+  const deep: Array<[string, string]> = [
+    ['m.model.json', json],
+    ['m.model.yaml', `${VALID}tags: ${'- '.repeat(20_000)}x\n`],
+    ['m.model.yaml', `${VALID}extra: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}\n`],
+    ['m.model.yaml', `${VALID}extra:\n${Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`],
+    ['m.model.yaml', `${VALID}extra: ${'['.repeat(3000)}${']'.repeat(3000)}\n`],
+  ];
+  for (const [file, text] of deep) {
+    const r = await check(text, { file });
+    assert.equal(r.valid, false);
+    assert.equal(r.errors.length, 1, r.errors.map((e) => e.message).join('\n'));
+    assert.match(r.errors[0].message, /nests lists and mappings more than 64 levels deep here.*MODEL_STUDIO_MAX_NESTING_DEPTH/);
+    assert.doesNotMatch(r.errors[0].message, /internal error|call stack/);
+    assert.ok(r.errors[0].line > 1 || file.endsWith('.json'), 'located');
+  }
+  // Quoted brackets, comments and block scalars are text, not nesting.
+  const texts = [
+    `${VALID}description: |\n  ${'['.repeat(100)}\n     it's {{{{{{ deep\n# ${'['.repeat(100)}\n`,
+    `${VALID}description: "it's ${'['.repeat(100)}" # ${'{'.repeat(100)}\n`,
+    `${VALID}description: '${'['.repeat(100)}'\n`,
+  ];
+  for (const text of texts) {
+    const ok = await check(text);
+    assert.equal(ok.valid, true, ok.errors.map((e) => e.message).join('\n'));
+  }
+  // And the limit can be raised.
+  process.env.MODEL_STUDIO_MAX_NESTING_DEPTH = '200';
+  try {
+    assert.equal((await check(`${VALID}description: x\n`.replace('units: 8', `units: ${'['.repeat(100)}8${']'.repeat(100)}`))).errors.some((e) => /nests/.test(e.message)), false);
+  } finally {
+    delete process.env.MODEL_STUDIO_MAX_NESTING_DEPTH;
+  }
+});
+
+test('more layers than the limit is one error at model.layers, found before the schema walks them', { timeout: 30_000 }, async () => {
+  const layers = '    - { type: dense, units: 1 }\n'.repeat(20_000);
+  const r = await check(VALID.replace('    - { type: dense, units: 8, activation: relu }\n', layers));
+  assert.equal(r.errors.length, 1);
+  const p = only(r.errors, 'model.layers');
+  assert.match(p.message, /`model.layers` lists 20,000 layers, more than a model may have \(the limit is 1,000; set MODEL_STUDIO_MAX_LAYERS/);
+  assert.equal(p.line, 7);
+});
+
+test('a JSON syntax error has a line and column even when JSON.parse names no position', async () => {
+  const cases: Array<[string, number, number, RegExp]> = [
+    ['{\n  "name": "x",\n  "task": \n}\n', 4, 1, /^invalid JSON: Unexpected token '}'$/],
+    ['{\n  "name": "x", // note\n}', 2, 16, /comments are not JSON/],
+    ['{"name": "x" "task": 1}', 1, 14, /Expected ',' or '}' after property value/],
+    ['{"name": "x",\n "task": "classification"', 2, 26, /Expected ',' or '}'/],
+  ];
+  for (const [text, line, column, message] of cases) {
+    const r = await check(text, { file: 'm.model.json' });
+    assert.equal(r.errors.length, 1, text);
+    assert.deepEqual([r.errors[0].line, r.errors[0].column], [line, column], `${text}: ${r.errors[0].message}`);
+    assert.match(r.errors[0].message, message);
+    assert.doesNotMatch(r.errors[0].message, /position|is not valid JSON/);
+  }
 });
