@@ -1,16 +1,16 @@
 /** Loads a TF.js backend by name for the benchmark, the way the engine does (wasm handlers removed, our kernels registered). */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { registerKernels } from '../src/engine/backends/kernels';
+import { installKernels } from '../src/engine/backends/kernels';
 
 export const BACKEND_NAMES = ['wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 
 /** Returns the tf namespace with `name` active, plus what was registered and a device description. */
-export async function loadBackend(name: string): Promise<{ tf: typeof tfTypes; kernels: string[]; device: string }> {
+export async function loadBackend(name: string): Promise<{ tf: typeof tfTypes; kernels: string[]; fallbacks: Array<{ kernel: string; reason: string }>; device: string }> {
   if (name === 'tensorflow') {
     // tfjs-node brings its own tf namespace and backend; it is optional and usually absent here.
     const tfn = require('@tensorflow/tfjs-node') as typeof tfTypes;
     await tfn.setBackend('tensorflow');
-    return { tf: tfn, kernels: [], device: 'libtensorflow CPU' };
+    return { tf: tfn, kernels: [], fallbacks: [], device: 'libtensorflow CPU' };
   }
   const tf = require('@tensorflow/tfjs') as typeof tfTypes;
   let device = 'CPU (JavaScript)';
@@ -30,7 +30,8 @@ export async function loadBackend(name: string): Promise<{ tf: typeof tfTypes; k
     await tf.setBackend(name);
   }
   if (tf.getBackend() !== name) throw new Error(`backend ${name} did not load (active: ${tf.getBackend()})`);
-  return { tf, kernels: registerKernels(tf, name), device };
+  const report = await installKernels(tf, name);
+  return { tf, kernels: report.active, fallbacks: report.fallbacks, device };
 }
 
 /** Dawn for Node through its OpenGL backend (works on Mesa llvmpipe too); see notes/tfjs-backends.md. */

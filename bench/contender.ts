@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const batches = Number(batchesArg);
   // `wasm-stock`: the wasm backend with only the kernels it lacks added (the "before" of issue 8).
   if (backend === 'wasm-stock') process.env.MODEL_STUDIO_FAST_KERNELS = '0';
-  const { tf, kernels, device } = await loadBackend(backend === 'wasm-stock' ? 'wasm' : backend);
+  const { tf, kernels, fallbacks, device } = await loadBackend(backend === 'wasm-stock' ? 'wasm' : backend);
   const n = batches * spec.batchSize;
   const { x, y } = spec.data(tf, n, Number(seedArg ?? 1));
   const m = spec.build(tf);
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     },
   });
   process.stdout.write(JSON.stringify({
-    model, backend: backend === 'wasm-stock' ? 'wasm (stock kernels)' : tf.getBackend(), device, kernels,
+    model, backend: backend === 'wasm-stock' ? 'wasm (stock kernels)' : tf.getBackend(), device, kernels, fallbacks,
     samplesPerSec: n / seconds[1], epochSeconds: seconds,
     // CPU seconds of this process in epoch 2: steadier than wall time when others share the cores.
     samplesPerCpuSec: n / cpuSeconds[1], epochCpuSeconds: cpuSeconds,

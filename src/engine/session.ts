@@ -99,6 +99,9 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
   for (const w of data.info.warnings) log('warn', w);
   const { tf, info: backend } = await selectWorkingBackend(spec, data, opts.nativeDir, log);
   log('info', `backend: ${backend.device} — ${backend.reason}`);
+  for (const f of backend.kernels?.fallbacks ?? []) {
+    log('warn', `kernel self-check: Model Studio's ${f.kernel} failed (${f.reason}); using ${f.instead}. Training stays correct but may be slower; please report this with your TF.js version.`);
+  }
 
   const runsDir = path.resolve(opts.runsDir ?? defaultRunsDir(opts.workspaceRoot));
   const run = Run.create(runsDir, spec, specPath, spec.train.epochs);

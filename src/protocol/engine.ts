@@ -20,6 +20,17 @@ export interface BackendInfo {
   /** why this backend was chosen (and why the ones before it were not) */
   reason: string;
   gpu: boolean;
+  /** Model Studio's own kernels on this backend, and any that failed their start-up self-check */
+  kernels?: KernelReport;
+}
+
+export interface KernelReport {
+  /** false when MODEL_STUDIO_FAST_KERNELS=0 (only kernels the backend lacks are added) */
+  fast: boolean;
+  /** our kernels and patches in use */
+  active: string[];
+  /** ours that failed the self-check at start, and what runs instead */
+  fallbacks: Array<{ kernel: string; reason: string; instead: string }>;
 }
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';

@@ -7,8 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName } from '../../modelFile/schema';
-import type { BackendInfo } from '../../protocol/engine';
-import { registerKernels } from './kernels';
+import type { BackendInfo, KernelReport } from '../../protocol/engine';
+import { installKernels } from './kernels';
 import { resolveNative } from './resolve';
 import { pickWebGpuAdapter, type WebGpuChoice } from './webgpu';
 
@@ -80,20 +80,24 @@ async function loadTf(): Promise<Tf> {
   return tf;
 }
 
-const kernelsDone = new WeakMap<object, Set<string>>();
+/** The kernels installed per tf namespace and backend, with the settings they were installed under. */
+const kernelsDone = new WeakMap<object, Map<string, { settings: string; report: KernelReport }>>();
 
-async function activate(tf: Tf, name: string): Promise<void> {
+/** Makes `name` the active backend; installs and self-checks our kernels on it once (again if the settings changed). */
+async function activate(tf: Tf, name: string): Promise<KernelReport> {
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
     if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
   }
   await tf.ready();
-  const done = kernelsDone.get(tf) ?? new Set<string>();
+  const done = kernelsDone.get(tf) ?? new Map<string, { settings: string; report: KernelReport }>();
   kernelsDone.set(tf, done);
-  if (!done.has(name)) {
-    registerKernels(tf, name);
-    done.add(name);
-  }
+  const settings = [process.env.MODEL_STUDIO_FAST_KERNELS ?? '', process.env.MODEL_STUDIO_KERNEL_FAULT ?? ''].join('|');
+  const installed = done.get(name);
+  if (installed?.settings === settings) return installed.report;
+  const report = await installKernels(tf, name);
+  done.set(name, { settings, report });
+  return report;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : String(err));
@@ -108,16 +112,17 @@ async function tryTfNode(pkg: string, nativeDir: string | undefined, wantGpu: bo
     };
   }
   let tf: Tf;
+  let kernels: KernelReport;
   try {
     // tfjs-node brings its own copy of tfjs; use that one so the backend and the layers API agree.
     tf = require(resolved) as Tf;
-    await activate(tf, 'tensorflow');
+    kernels = await activate(tf, 'tensorflow');
   } catch (err) {
     return { ok: false, why: `${pkg} failed to load: ${message(err)}` };
   }
   const gpu = usesGpu(tf);
   const device = gpu ? `tensorflow (GPU: ${gpuName() ?? 'CUDA'})` : wantGpu ? 'tensorflow (CPU: tfjs-node-gpu found no usable CUDA GPU)' : 'tensorflow (CPU, libtensorflow)';
-  const selected: SelectedBackend = { tf, info: { name: 'tensorflow', device, reason: '', gpu } };
+  const selected: SelectedBackend = { tf, info: { name: 'tensorflow', device, reason: '', gpu, kernels } };
   if (wantGpu && !gpu && !explicit) {
     // libtensorflow GPU falls back to CPU silently when CUDA/cuDNN are missing: not what auto wants first
     cpuTensorflow = selected;
@@ -159,8 +164,8 @@ async function tryWebGpu(explicit: boolean): Promise<Attempt> {
     const tf = await loadTf();
     // The webgpu backend registers itself only when navigator.gpu exists at import time.
     await import('@tensorflow/tfjs-backend-webgpu');
-    await activate(tf, 'webgpu');
-    return { ok: true, selected: { tf, info: { name: 'webgpu', device: `WebGPU — ${choice.description}`, reason: '', gpu: !choice.software } } };
+    const kernels = await activate(tf, 'webgpu');
+    return { ok: true, selected: { tf, info: { name: 'webgpu', device: `WebGPU — ${choice.description}`, reason: '', gpu: !choice.software, kernels } } };
   } catch (err) {
     return { ok: false, why: `@tensorflow/tfjs-backend-webgpu failed on ${choice.description}: ${message(err)}` };
   }
@@ -174,8 +179,9 @@ async function tryWasm(): Promise<Attempt> {
       exception: process.listeners('uncaughtException'),
       rejection: process.listeners('unhandledRejection'),
     };
+    let kernels: KernelReport;
     try {
-      await activate(tf, 'wasm');
+      kernels = await activate(tf, 'wasm');
     } finally {
       // The emscripten module installs process-wide handlers that re-throw, so any unrelated
       // rejected promise would kill the process afterwards. Remove the ones it added.
@@ -185,7 +191,7 @@ async function tryWasm(): Promise<Attempt> {
     const simd = await Promise.resolve(tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')).catch(() => false);
     const threads = typeof wasm.getThreadsCount === 'function' ? wasm.getThreadsCount() : 1;
     const device = `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
-    return { ok: true, selected: { tf, info: { name: 'wasm', device, reason: '', gpu: false } } };
+    return { ok: true, selected: { tf, info: { name: 'wasm', device, reason: '', gpu: false, kernels } } };
   } catch (err) {
     return { ok: false, why: `@tensorflow/tfjs-backend-wasm failed to load: ${message(err)}` };
   }
@@ -194,8 +200,8 @@ async function tryWasm(): Promise<Attempt> {
 async function tryCpu(): Promise<Attempt> {
   try {
     const tf = await loadTf();
-    await activate(tf, 'cpu');
-    return { ok: true, selected: { tf, info: { name: 'cpu', device: 'cpu (plain JavaScript)', reason: '', gpu: false } } };
+    const kernels = await activate(tf, 'cpu');
+    return { ok: true, selected: { tf, info: { name: 'cpu', device: 'cpu (plain JavaScript)', reason: '', gpu: false, kernels } } };
   } catch (err) {
     return { ok: false, why: `@tensorflow/tfjs-backend-cpu failed: ${message(err)}` };
   }

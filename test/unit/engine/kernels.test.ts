@@ -97,3 +97,39 @@ test('auto falls back to cpu when the chosen backend lacks a kernel this model n
     await selectBackend('wasm');
   }
 });
+
+test('a kernel broken in this TF.js (simulated) makes training fall back to the stock kernel, say so in the log and run.json, and train as stock', async () => {
+  const { blobs } = await import('./helpers');
+  const layers: Layer[] = [{ type: 'dense', units: 12, activation: 'relu' }];
+  const train = async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-fault-'));
+    const warnings: string[] = [];
+    const losses: number[] = [];
+    const outcome = await trainSpec({
+      spec: makeSpec({ layers, train: { epochs: 2, batchSize: 16, backend: 'wasm' } }), data: blobs(90), specPath: path.join(dir, 'm.model.yaml'), workspaceRoot: dir,
+      onEvent: (e) => {
+        if (e.type === 'log' && e.level === 'warn') warnings.push(e.message);
+        if (e.type === 'epochEnded') losses.push(e.logs.loss);
+      },
+    });
+    assert.equal(outcome.status, 'completed', outcome.error?.message);
+    const run = JSON.parse(fs.readFileSync(path.join(outcome.runDir, 'run.json'), 'utf8')) as { backend: { kernels?: { active: string[]; fallbacks: Array<{ kernel: string; reason: string }> } } };
+    return { warnings, losses, kernels: run.backend.kernels };
+  };
+  const healthy = await train();
+  assert.deepEqual(healthy.kernels?.fallbacks, []);
+  assert.ok(healthy.kernels?.active.includes('_FusedMatMul'));
+  process.env.MODEL_STUDIO_KERNEL_FAULT = '_FusedMatMul,BatchMatMul';
+  let broken: Awaited<ReturnType<typeof train>>;
+  try {
+    broken = await train();
+  } finally {
+    delete process.env.MODEL_STUDIO_KERNEL_FAULT;
+  }
+  assert.deepEqual(broken.kernels?.fallbacks.map((f) => f.kernel).sort(), ['BatchMatMul', '_FusedMatMul']);
+  assert.ok(!broken.kernels?.active.includes('_FusedMatMul'));
+  assert.ok(broken.warnings.some((w) => /kernel self-check: Model Studio's _FusedMatMul failed \(output 0 differs from stock/.test(w)), broken.warnings.join('\n'));
+  broken.losses.forEach((l, i) => assert.ok(Math.abs(l - healthy.losses[i]) <= 1e-4 * Math.abs(healthy.losses[i]), `epoch ${i + 1}: ${l} vs ${healthy.losses[i]}`));
+  const { selectBackend } = await import('../../../src/engine/backends');
+  await selectBackend('wasm'); // the healthy kernels again for whatever runs next in this process
+});

@@ -45,13 +45,4 @@ export function randInt(r: () => number, lo: number, hi: number): number {
 }
 
 /** Largest |a−b| relative to the largest |b| (a scale-aware error for sums of many terms). */
-export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let maxDiff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return maxDiff / scale;
-}
+export { relativeError as relError } from '../../../src/engine/backends/kernels/io';

@@ -7,7 +7,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { Arena } from './gemm';
-import { asBackend, type KernelBackend, type TensorInfo } from './io';
+import { asBackend, relativeError, type KernelBackend, type TensorInfo } from './io';
 
 export const ADAM_KERNEL = 'ModelStudioAdam';
 
@@ -53,16 +53,21 @@ interface AdamLike {
 }
 type Grads = tfTypes.NamedTensorMap | Array<{ name: string; tensor: tfTypes.Tensor }>;
 
-const patched = new WeakSet<object>();
+type ApplyGradients = (this: AdamLike, g: Grads) => void;
+/** The stock applyGradients of each AdamOptimizer class we patched (one per loaded copy of tfjs). */
+const originals = new WeakMap<object, ApplyGradients>();
+/** Cleared when the start-up self-check finds the patch unsafe with this TF.js: stock Adam runs then. */
+const healthy = new WeakMap<object, boolean>();
 
 /** Routes AdamOptimizer.applyGradients through ADAM_KERNEL whenever the active backend has it. */
 export function patchAdam(tf: typeof tfTypes, enabled: () => boolean): void {
-  const proto = tf.AdamOptimizer.prototype as unknown as { applyGradients(g: Grads): void };
-  if (patched.has(proto)) return;
-  patched.add(proto);
+  const proto = tf.AdamOptimizer.prototype as unknown as { applyGradients: ApplyGradients };
+  if (originals.has(proto)) return;
   const original = proto.applyGradients;
+  originals.set(proto, original);
+  healthy.set(proto, true);
   proto.applyGradients = function (this: AdamLike, grads: Grads): void {
-    if (!enabled() || !tf.getKernel(ADAM_KERNEL, tf.getBackend())) return original.call(this, grads);
+    if (!enabled() || !healthy.get(proto) || !tf.getKernel(ADAM_KERNEL, tf.getBackend())) return original.call(this, grads);
     const names = Array.isArray(grads) ? grads.map((v) => v.name) : Object.keys(grads);
     const engine = tf.engine() as unknown as { registeredVariables: Record<string, tfTypes.Variable> };
     const accBeta1 = this.accBeta1.dataSync()[0];
@@ -92,4 +97,67 @@ export function patchAdam(tf: typeof tfTypes, enabled: () => boolean): void {
     });
     this.incrementIterations();
   };
+}
+
+const ADAM_FIELDS = ['accBeta1', 'accBeta2', 'accumulatedFirstMoment', 'accumulatedSecondMoment', 'learningRate', 'beta1', 'beta2', 'epsilon'];
+
+/**
+ * The start-up self-check of the Adam patch on the active backend: the internals it uses are there,
+ * a few steps on a tiny variable give the stock result, and the optimizer's state survives
+ * getWeights()/setWeights() (resumable runs save and restore it that way). Returns what is wrong, or
+ * null. On a problem the patch is switched off for this TF.js, so stock Adam runs.
+ */
+export async function checkAdamPatch(tf: typeof tfTypes): Promise<string | null> {
+  const proto = tf.AdamOptimizer.prototype as unknown as { applyGradients: ApplyGradients };
+  const original = originals.get(proto);
+  const fail = (why: string) => { healthy.set(proto, false); return `Adam optimizer patch: ${why}`; };
+  if (!original) return fail('not installed');
+  const engine = tf.engine() as unknown as { registeredVariables?: unknown };
+  if (typeof engine.registeredVariables !== 'object' || engine.registeredVariables === null) return fail('tf.engine().registeredVariables is missing');
+  const missing: string[] = [];
+  try {
+    const probe = tf.train.adam(0.1) as unknown as Record<string, unknown>;
+    missing.push(...ADAM_FIELDS.filter((k) => probe[k] === undefined));
+    if (typeof probe.incrementIterations !== 'function') missing.push('incrementIterations()');
+    for (const k of ['accBeta1', 'accBeta2']) (probe[k] as tfTypes.Variable | undefined)?.dispose();
+  } catch (err) {
+    return fail(`an AdamOptimizer cannot be made: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (missing.length) return fail(`this TF.js's AdamOptimizer has no ${missing.join(', ')}`);
+  healthy.set(proto, true); // a check after an earlier failure (faults are simulated in tests) starts afresh
+
+  const w0 = [0.5, -1.25, 2, 0.03, -0.7, 1.1, -0.2];
+  const grads = [[0.3, -0.1, 0.7, 2.5, -0.02, 0.9, -1.3], [-0.4, 0.2, 0.1, -1.5, 0.05, 0.3, 0.8], [0.1, 0.1, -0.6, 0.4, -0.3, -0.9, 0.2]];
+  /** Steps with the stock or the patched update; the last step on a fresh optimizer restored with setWeights. */
+  const run = async (patched: boolean): Promise<number[]> => {
+    const apply = (opt: tfTypes.AdamOptimizer, g: Array<{ name: string; tensor: tfTypes.Tensor }>) =>
+      patched ? opt.applyGradients(g) : original.call(opt as unknown as AdamLike, g);
+    const w = tf.variable(tf.tensor1d(w0), true);
+    const opt = tf.train.adam(0.05, 0.8, 0.95, 1e-6);
+    let restored: tfTypes.AdamOptimizer | undefined;
+    try {
+      for (const g of grads.slice(0, 2)) tf.tidy(() => apply(opt, [{ name: w.name, tensor: tf.tensor1d(g) }]));
+      const saved = await opt.getWeights();
+      restored = tf.train.adam(0.05, 0.8, 0.95, 1e-6);
+      await restored.setWeights(saved.map((s) => ({ name: s.name, tensor: s.tensor.clone() })));
+      const r = restored;
+      tf.tidy(() => apply(r, [{ name: w.name, tensor: tf.tensor1d(grads[2]) }]));
+      const state = await restored.getWeights();
+      const out = [...(await w.data()), ...(await Promise.all(state.map(async (s) => [...(await s.tensor.data())]))).flat()];
+      return out;
+    } finally {
+      w.dispose();
+      opt.dispose();
+      restored?.dispose();
+    }
+  };
+  try {
+    const stock = await run(false);
+    const ours = await run(true);
+    const err = relativeError(ours, stock);
+    if (!(err <= 1e-4)) return fail(`differs from stock Adam on a tiny case (relative error ${err.toExponential(2)})`);
+  } catch (err) {
+    return fail(`failed on a tiny case: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return null;
 }

@@ -13,20 +13,33 @@ import { unsortedSegmentSumKernel } from './unsorted_segment_sum';
 import { matMulKernel, fusedMatMulKernel } from './matmul';
 import { gemmAvailable } from './gemm';
 import { unpackKernel, gatherV2Kernel } from './unpack_gather';
-import { adamKernel, patchAdam, ADAM_KERNEL } from './adam';
+import { adamKernel, patchAdam, checkAdamPatch, ADAM_KERNEL } from './adam';
 import { sumKernel } from './sum';
-import { lstmGatesKernel, lstmGatesGradKernel, patchLstm, LSTM_GATES, LSTM_GATES_GRAD } from './lstm';
+import { lstmGatesKernel, lstmGatesGradKernel, patchLstm, checkLstmPatch, LSTM_GATES, LSTM_GATES_GRAD } from './lstm';
 import { maxPoolGradKernel } from './max_pool_grad';
 import { conv2dKernel, conv2dBackpropFilterGemmKernel, conv2dBackpropInputKernel } from './conv2d';
+import { checkKernel, type Reference } from './selfcheck';
+import { asBackend, peek, type TensorInfo } from './io';
+import type { KernelReport } from '../../../protocol/engine';
 
 /** Makes a kernel; `stock` is the backend's own kernel of that name, for the cases ours leaves to it. */
 type Factory = (tf: typeof tfTypes, stock?: tfTypes.KernelFunc) => tfTypes.KernelFunc;
-interface Entry { make: Factory; /** a speed-up (not a missing kernel): subject to MODEL_STUDIO_FAST_KERNELS */ fast: boolean; needsGemm?: boolean }
+interface Entry {
+  make: Factory;
+  /** a speed-up (not a missing kernel): subject to MODEL_STUDIO_FAST_KERNELS */
+  fast: boolean;
+  needsGemm?: boolean;
+  /** a plainer version to try when `make`'s kernel fails its self-check (for kernels the backend lacks) */
+  fallback?: Factory;
+}
 
 const KERNELS: Record<string, Record<string, Entry>> = {
   wasm: {
     // The GEMM version when WebAssembly SIMD compiles; the loop version otherwise (it is missing on wasm).
-    Conv2DBackpropFilter: { make: (tf) => (gemmAvailable() ? conv2dBackpropFilterGemmKernel : conv2dBackpropFilterKernel)(tf), fast: false },
+    Conv2DBackpropFilter: {
+      make: (tf) => (gemmAvailable() ? conv2dBackpropFilterGemmKernel : conv2dBackpropFilterKernel)(tf),
+      fast: false, fallback: (tf) => conv2dBackpropFilterKernel(tf),
+    },
     Conv2D: { make: conv2dKernel, fast: true, needsGemm: true },
     Conv2DBackpropInput: { make: conv2dBackpropInputKernel, fast: true, needsGemm: true },
     MaxPoolGrad: { make: maxPoolGradKernel, fast: true, needsGemm: true },
@@ -46,12 +59,36 @@ const KERNELS: Record<string, Record<string, Entry>> = {
   },
 };
 
+/** Our kernels for a backend by name (empty for backends we leave alone). */
+export function kernelTable(backendName: string): Readonly<Record<string, Entry>> {
+  return KERNELS[backendName] ?? {};
+}
+
 /** The stock kernels we replaced, by `backend/kernel`, to delegate to and to restore. */
 const replaced = new Map<string, tfTypes.KernelConfig>();
 const ours = new WeakSet<tfTypes.KernelFunc>();
 
 function fastEnabled(): boolean {
   return process.env.MODEL_STUDIO_FAST_KERNELS !== '0';
+}
+
+/**
+ * Fault injection for the tests of the self-check (never set it otherwise): a comma-separated list of
+ * kernel names in MODEL_STUDIO_KERNEL_FAULT makes our version of each add 1 to its first output value,
+ * as a patch broken by a TF.js upgrade might. The self-check must catch it and restore the stock kernel.
+ */
+function injectedFaults(): Set<string> {
+  return new Set((process.env.MODEL_STUDIO_KERNEL_FAULT ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+}
+
+function broken(kernelFunc: tfTypes.KernelFunc): tfTypes.KernelFunc {
+  return (args) => {
+    const out = kernelFunc(args);
+    const first = (Array.isArray(out) ? out[0] : out) as TensorInfo;
+    const values = peek(asBackend(args.backend), first);
+    if (values.length > 0) values[0] += 1;
+    return out;
+  };
 }
 
 /**
@@ -72,12 +109,79 @@ export function registerKernels(tf: typeof tfTypes, backendName: string): string
     if (entry.fast && stock && !fastEnabled()) continue;
     if (entry.needsGemm && !gemmAvailable()) continue;
     if (existing) tf.unregisterKernel(kernelName, backendName);
-    const kernelFunc = entry.make(tf, stock?.kernelFunc);
+    const made = entry.make(tf, stock?.kernelFunc);
+    const kernelFunc = injectedFaults().has(kernelName) ? broken(made) : made;
     ours.add(kernelFunc);
     tf.registerKernel({ kernelName, backendName, kernelFunc });
     names.push(kernelName);
   }
   return names;
+}
+
+/** TF.js's own kernel to check ours against: cpu's stock kernel (the reference backend), else this backend's. */
+function referenceFor(tf: typeof tfTypes, backendName: string, kernelName: string): Reference | undefined {
+  const cpuStock = replaced.get(`cpu/${kernelName}`) ?? tf.getKernel(kernelName, 'cpu');
+  const cpu = cpuStock && !ours.has(cpuStock.kernelFunc) ? tf.findBackend('cpu') : null;
+  if (cpuStock && cpu) return { kernelFunc: cpuStock.kernelFunc, backend: asBackend(cpu) };
+  const own = replaced.get(`${backendName}/${kernelName}`);
+  const backend = tf.findBackend(backendName);
+  return own && backend ? { kernelFunc: own.kernelFunc, backend: asBackend(backend) } : undefined;
+}
+
+/** Replaces our registered kernel by `kernelFunc` (a stock or plainer one), or removes it when undefined. */
+function swapKernel(tf: typeof tfTypes, backendName: string, kernelName: string, kernelFunc: tfTypes.KernelFunc | undefined): void {
+  if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+  if (kernelFunc) tf.registerKernel({ kernelName, backendName, kernelFunc });
+}
+
+/**
+ * What the engine calls once the backend is active: registers our kernels, then self-checks each one
+ * and each patch on a tiny case (a few milliseconds in all). Anything that fails falls back to TF.js's
+ * own kernel (or, for a kernel the backend lacks, to a plainer version of ours, else to none, so the
+ * backend probe moves training to cpu), and the report says which and why.
+ */
+export async function installKernels(tf: typeof tfTypes, backendName: string): Promise<KernelReport> {
+  unregisterKernels(tf, backendName); // from a clean slate: settings may have changed since the last install
+  const names = registerKernels(tf, backendName);
+  const table = KERNELS[backendName] ?? {};
+  const backend = tf.findBackend(backendName);
+  const fallbacks: KernelReport['fallbacks'] = [];
+  const fail = (kernel: string, reason: string, instead: string) => fallbacks.push({ kernel, reason, instead });
+  for (const kernelName of [...names]) {
+    const current = tf.getKernel(kernelName, backendName);
+    if (!current || !backend) continue;
+    const reference = referenceFor(tf, backendName, kernelName);
+    const problem = checkKernel(kernelName, current.kernelFunc, backend, reference);
+    if (!problem) continue;
+    names.splice(names.indexOf(kernelName), 1);
+    const stock = replaced.get(`${backendName}/${kernelName}`);
+    const entry = table[kernelName];
+    if (stock) {
+      swapKernel(tf, backendName, kernelName, stock.kernelFunc);
+      fail(kernelName, problem, `TF.js's ${backendName} kernel`);
+      continue;
+    }
+    const plainer = entry?.fallback?.(tf);
+    if (plainer && !checkKernel(kernelName, plainer, backend, reference)) {
+      swapKernel(tf, backendName, kernelName, plainer);
+      fail(kernelName, problem, 'a plainer Model Studio kernel (it passed the check)');
+      continue;
+    }
+    swapKernel(tf, backendName, kernelName, undefined);
+    fail(kernelName, problem, `nothing: ${backendName} lacks this kernel, so models that need it train on cpu`);
+  }
+  const active = new Set(names);
+  if (active.has(ADAM_KERNEL)) {
+    const problem = await checkAdamPatch(tf);
+    if (problem) fail(ADAM_KERNEL, problem, "TF.js's own Adam update");
+  }
+  if (active.has(LSTM_GATES)) {
+    const problem = checkLstmPatch(tf);
+    if (problem) fail(LSTM_GATES, problem, "TF.js's own LSTM cell");
+  }
+  for (const f of fallbacks) active.delete(f.kernel);
+  if (!active.has(LSTM_GATES)) active.delete(LSTM_GATES_GRAD);
+  return { fast: fastEnabled(), active: [...active], fallbacks };
 }
 
 /** Puts back the stock kernels we replaced on `backendName` and removes the ones we added (tests, bench). */

@@ -17,6 +17,7 @@ export interface KernelBackend {
   makeTensorInfo?(shape: number[], dtype: DataType, values?: Values): TensorInfo;
   /** wasm: a view of a tensor's bytes inside its heap (no copy). */
   typedArrayFromHeap?(t: TensorInfo): Values;
+  disposeData?(dataId: unknown, force?: boolean): boolean;
 }
 
 export function asBackend(b: unknown): KernelBackend {
@@ -82,4 +83,18 @@ export function outputFrom(backend: KernelBackend, shape: number[], values: Floa
 export function peek(backend: KernelBackend, t: TensorInfo): Values {
   if ((t.dtype === 'float32' || t.dtype === 'int32') && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
   return read(backend, t);
+}
+
+/** Largest |a−b| relative to the largest |b|; Infinity when the lengths differ or a value is NaN. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (Number.isNaN(d)) return Infinity;
+    diff = Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
 }

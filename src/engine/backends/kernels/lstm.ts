@@ -8,7 +8,8 @@
  * sigmoid's clip agree to the bit.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { asBackend, output, view, type TensorInfo } from './io';
+import { asBackend, output, relativeError, view, type TensorInfo } from './io';
+
 
 export const LSTM_GATES = 'ModelStudioLstmGates';
 export const LSTM_GATES_GRAD = 'ModelStudioLstmGatesGrad';
@@ -116,13 +117,19 @@ interface CellLike {
   kernel: { read(): tfTypes.Tensor }; recurrentKernel: { read(): tfTypes.Tensor }; bias: { read(): tfTypes.Tensor } | null;
 }
 
-const patched = new WeakSet<object>();
+type Call = (this: CellLike, inputs: unknown, kwargs: unknown) => unknown;
+/** LSTMCell's stock call per loaded copy of tfjs-layers, and whether the self-check passed. */
+const originals = new WeakMap<object, Call>();
+const healthy = new WeakMap<object, boolean>();
+
+const cellProto = (tf: typeof tfTypes) => Object.getPrototypeOf(tf.layers.lstmCell({ units: 1 })) as { call: Call };
 
 /** Registers the gradient of LSTM_GATES and routes plain LSTMCells through it where the backend has the kernels. */
 export function patchLstm(tf: typeof tfTypes, enabled: () => boolean): void {
-  const proto = Object.getPrototypeOf(tf.layers.lstmCell({ units: 1 })) as { call(inputs: unknown, kwargs: unknown): unknown };
-  if (patched.has(proto)) return;
-  patched.add(proto);
+  const proto = cellProto(tf);
+  if (originals.has(proto)) return;
+  originals.set(proto, proto.call);
+  healthy.set(proto, true);
   if (!tf.getGradient(LSTM_GATES)) {
     tf.registerGradient({
       kernelName: LSTM_GATES,
@@ -142,7 +149,7 @@ export function patchLstm(tf: typeof tfTypes, enabled: () => boolean): void {
     const a = this.activation.getClassName() as ActName;
     const plain = Array.isArray(inputs) && inputs.length === 3 && !(this.dropout > 0 && this.dropout < 1) &&
       !(this.recurrentDropout > 0 && this.recurrentDropout < 1) && ra in ACT && a in ACT;
-    if (!plain || !enabled() || !tf.getKernel(LSTM_GATES, tf.getBackend())) return original.call(this, inputs, kwargs);
+    if (!plain || !enabled() || !healthy.get(proto) || !tf.getKernel(LSTM_GATES, tf.getBackend())) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
       const [x, hPrev, cPrev] = inputs as tfTypes.Tensor[];
       let z = tf.add(tf.matMul(x, this.kernel.read()), tf.matMul(hPrev, this.recurrentKernel.read()));
@@ -152,4 +159,65 @@ export function patchLstm(tf: typeof tfTypes, enabled: () => boolean): void {
       return [h, h, c];
     });
   };
+}
+
+const CELL_FIELDS = ['units', 'dropout', 'recurrentDropout', 'useBias', 'activation', 'recurrentActivation', 'kernel', 'recurrentKernel', 'bias'];
+
+/**
+ * The start-up self-check of the LSTM patch on the active backend: LSTMCell still has the fields the
+ * patch reads, and a tiny LSTM layer gives the stock outputs and gradients (inputs and all three
+ * weights). Returns what is wrong, or null; on a problem the patch is switched off (stock cells run).
+ */
+export function checkLstmPatch(tf: typeof tfTypes): string | null {
+  const proto = cellProto(tf);
+  const fail = (why: string) => { healthy.set(proto, false); return `LSTM patch: ${why}`; };
+  if (!originals.has(proto)) return fail('not installed');
+  const cell = tf.layers.lstmCell({ units: 2 }) as unknown as Record<string, unknown> & { build(s: number[]): void; dispose?(): void };
+  try {
+    cell.build([1, 3]);
+    const missing = CELL_FIELDS.filter((k) => !(k in cell));
+    const reads = ['kernel', 'recurrentKernel', 'bias'].filter((k) => typeof (cell[k] as { read?: unknown } | null)?.read !== 'function');
+    const acts = ['activation', 'recurrentActivation'].filter((k) => typeof (cell[k] as { getClassName?: unknown } | null)?.getClassName !== 'function');
+    if (missing.length || reads.length || acts.length) {
+      return fail(`this TF.js's LSTMCell has no usable ${[...missing, ...reads, ...acts].join(', ')}`);
+    }
+  } catch (err) {
+    return fail(`an LSTMCell does not build: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  healthy.set(proto, true);
+  // One cell step (what the patch replaces) and its gradients with respect to everything it reads.
+  const seeded = (seed: number) => tf.initializers.glorotUniform({ seed });
+  const step = tf.layers.lstmCell({
+    units: 3, kernelInitializer: seeded(1), recurrentInitializer: seeded(2),
+    biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 3 }),
+  }) as unknown as CellLike & { build(s: number[]): void; call(inputs: unknown, kwargs: unknown): unknown };
+  step.build([2, 5]);
+  const wave = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k + 0.3));
+  const run = (patched: boolean): number[] => {
+    healthy.set(proto, patched);
+    return tf.tidy(() => {
+      const weights = [step.kernel.read(), step.recurrentKernel.read(), step.bias!.read()] as tfTypes.Variable[];
+      const [x, h, c] = [tf.tensor2d(wave(10, 1.7), [2, 5]), tf.tensor2d(wave(6, 0.9), [2, 3]), tf.tensor2d(wave(6, 2.3), [2, 3])];
+      const [m1, m2] = [tf.tensor2d(wave(6, 0.5), [2, 3]), tf.tensor2d(wave(6, 1.1), [2, 3])];
+      const loss = (xi: tfTypes.Tensor, hi: tfTypes.Tensor, ci: tfTypes.Tensor) => {
+        const [hOut, , cOut] = step.call([xi, hi, ci], {}) as tfTypes.Tensor[];
+        return tf.add(tf.sum(tf.mul(hOut, m1)), tf.sum(tf.mul(cOut, m2))) as tfTypes.Scalar;
+      };
+      const dInputs = tf.grads((xi: tfTypes.Tensor, hi: tfTypes.Tensor, ci: tfTypes.Tensor) => loss(xi, hi, ci))([x, h, c]);
+      const { value, grads } = tf.variableGrads(() => loss(x, h, c), weights);
+      return [value.dataSync()[0], ...dInputs.flatMap((d) => [...d.dataSync()]), ...weights.flatMap((w) => [...grads[w.name].dataSync()])];
+    });
+  };
+  try {
+    const stock = run(false);
+    const ours = run(true);
+    const err = relativeError(ours, stock);
+    if (!(err <= 1e-4)) return fail(`differs from the stock LSTM cell on a tiny case (relative error ${err.toExponential(2)})`);
+  } catch (err) {
+    return fail(`failed on a tiny case: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    for (const w of [step.kernel, step.recurrentKernel, step.bias]) (w as unknown as { dispose(): void } | null)?.dispose();
+  }
+  healthy.set(proto, true);
+  return null;
 }
