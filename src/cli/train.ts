@@ -9,7 +9,9 @@
  */
 import * as path from 'node:path';
 import type { EngineMessage, ProgressInfo, Logs } from '../protocol/engine';
+import { parse as parseYaml } from 'yaml';
 import { BACKENDS, type BackendName } from '../modelFile/schema';
+import type { FieldOverride } from '../modelFile';
 
 // ---------------------------------------------------------------- shared helpers
 
@@ -24,11 +26,13 @@ export interface ParsedArgs {
   positionals: string[];
   flags: Set<string>;
   values: Map<string, string>;
+  /** options that may be given more than once (`--set a=1 --set b=2`), in order */
+  lists: Map<string, string[]>;
 }
 
 /** Positionals, --flag, --key VALUE and --key=VALUE; unknown options are usage errors. */
-export function parseArgs(args: string[], spec: { flags: string[]; values: string[] }): ParsedArgs {
-  const out: ParsedArgs = { positionals: [], flags: new Set(), values: new Map() };
+export function parseArgs(args: string[], spec: { flags: string[]; values: string[]; lists?: string[] }): ParsedArgs {
+  const out: ParsedArgs = { positionals: [], flags: new Set(), values: new Map(), lists: new Map() };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') {
@@ -44,12 +48,13 @@ export function parseArgs(args: string[], spec: { flags: string[]; values: strin
     if (spec.flags.includes(name)) {
       if (eq !== -1) throw new UsageError(`--${name} takes no value`);
       out.flags.add(name);
-    } else if (spec.values.includes(name)) {
+    } else if (spec.values.includes(name) || spec.lists?.includes(name)) {
       const value = eq !== -1 ? a.slice(eq + 1) : args[++i];
       if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-      out.values.set(name, value);
+      if (spec.lists?.includes(name)) out.lists.set(name, [...(out.lists.get(name) ?? []), value]);
+      else out.values.set(name, value);
     } else {
-      const known = [...spec.flags, ...spec.values].map((k) => `--${k}`).join(', ');
+      const known = [...spec.flags, ...spec.values, ...(spec.lists ?? [])].map((k) => `--${k}`).join(', ');
       throw new UsageError(`unknown option '${a}' (known: ${known || 'none'})`);
     }
   }
@@ -93,6 +98,24 @@ export function reportStartError(command: string, err: unknown): number {
   return name === 'UsageError' || name === 'BackendError' || name === 'SpecError' || name === 'SavedModelError' ? 2 : 1;
 }
 
+/**
+ * `--set PATH=VALUE` → a field override. VALUE is read as YAML (so `0.01` is a number, `sgd` a string,
+ * `"16"` the string 16 and `{type: sgd}` a mapping); PATH is checked against the model file later.
+ */
+export function overrideArg(arg: string): FieldOverride {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set takes PATH=VALUE, e.g. --set train.optimizer.learningRate=0.001 (got '${arg}')`);
+  const text = arg.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`--set ${arg.slice(0, eq)}: cannot read the value '${text}' (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); quote strings with special characters`);
+  }
+  if (value === null && text.trim() === '') throw new UsageError(`--set ${arg.slice(0, eq)}: give a value after '='`);
+  return { path: arg.slice(0, eq).trim(), value };
+}
+
 export const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(3) : String(Number(v.toPrecision(4))));
 
 /** A path as the person typed it would look: relative to the cwd when inside it. */
@@ -129,11 +152,13 @@ export async function run(args: string[]): Promise<number> {
   let parsed: ParsedArgs;
   let epochs: number | undefined;
   let backend: BackendName | undefined;
+  let overrides: FieldOverride[] = [];
   try {
-    parsed = parseArgs(args, { flags: ['json'], values: ['epochs', 'backend', 'runs-dir', 'workspace'] });
-    if (parsed.positionals.length !== 1) throw new UsageError('give exactly one model file: model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--json]');
+    parsed = parseArgs(args, { flags: ['json'], values: ['epochs', 'backend', 'runs-dir', 'run-dir', 'workspace'], lists: ['set'] });
+    if (parsed.positionals.length !== 1) throw new UsageError('give exactly one model file: model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--set PATH=VALUE]… [--json]');
     epochs = positiveInt('epochs', parsed.values.get('epochs'));
     backend = backendArg(parsed.values.get('backend'));
+    overrides = (parsed.lists.get('set') ?? []).map(overrideArg);
   } catch (err) {
     return reportStartError('train', err);
   }
@@ -202,7 +227,8 @@ export async function run(args: string[]): Promise<number> {
 
   try {
     const { trainModelFile } = await import('../engine/session');
-    const outcome = await trainModelFile({ specPath, workspaceRoot: workspace, runsDir, epochs, backend, signal: controller.signal, onEvent });
+    const runDir = parsed.values.get('run-dir');
+    const outcome = await trainModelFile({ specPath, workspaceRoot: workspace, runsDir, epochs, backend, signal: controller.signal, onEvent, overrides, ...(runDir ? { runDir: path.resolve(runDir) } : {}) });
     clearLine();
     if (json) {
       out.write(`${JSON.stringify({ event: 'done', run: outcome.runDir, status: outcome.status, backend: outcome.backend?.name ?? backendName, device: outcome.backend?.device, ...(outcome.split ? { split: outcome.split } : {}), metrics: outcome.summary, ...(outcome.error ? { error: outcome.error.message } : {}) })}\n`);

@@ -36,6 +36,8 @@ export interface RunRecord {
   stopReason?: string;
   /** test-split metrics from the report */
   metrics?: Record<string, number>;
+  /** fields set from outside the model file (`train --set`, a sweep's trial): path → value */
+  overrides?: Record<string, unknown>;
   error?: { message: string; location?: { file: string; line?: number; column?: number; path?: string } };
 }
 
@@ -67,7 +69,7 @@ export class Run {
   }
 
   /** Make a fresh run folder under runsDir/<model name>/ and write spec.json and run.json. */
-  static create(runsDir: string, spec: ModelSpecFile, specPath: string, plannedEpochs: number): Run {
+  static create(runsDir: string, spec: ModelSpecFile, specPath: string, plannedEpochs: number, extra: Partial<RunRecord> = {}): Run {
     const modelDir = path.join(runsDir, spec.name);
     fs.mkdirSync(modelDir, { recursive: true });
     let now = new Date();
@@ -77,13 +79,24 @@ export class Run {
       now = new Date(now.getTime() + 1);
       runId = makeRunId(now);
     }
-    const dir = path.join(modelDir, runId);
+    return Run.createAt(path.join(modelDir, runId), spec, specPath, plannedEpochs, extra);
+  }
+
+  /**
+   * Make the run folder `dir` itself (a sweep's trial, whose folder the sweep names): it must not exist
+   * yet, or be empty. The run id is the folder's name.
+   */
+  static createAt(dir: string, spec: ModelSpecFile, specPath: string, plannedEpochs: number, extra: Partial<RunRecord> = {}): Run {
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      throw new Error(`${dir} already exists and is not empty: a run folder is made fresh (pick a new --run-dir)`);
+    }
+    const runId = path.basename(dir);
     fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
     const iso = new Date().toISOString();
     const run = new Run(dir, {
       format: 'model-studio-run', version: 1, runId, modelName: spec.name, task: spec.task, specPath,
       status: 'running', pid: process.pid, startedAt: iso, updatedAt: iso,
-      epochs: { planned: plannedEpochs, completed: 0 },
+      epochs: { planned: plannedEpochs, completed: 0 }, ...extra,
     });
     writeJsonAtomic(path.join(dir, RUN_FILES.spec), spec);
     run.write();

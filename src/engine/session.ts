@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendInfo, EngineMessage, ProblemLocation, RunStatus } from '../protocol/engine';
 import type { BackendName, ModelSpecFile, SPLITS } from '../modelFile/schema';
+import type { FieldOverride } from '../modelFile';
 
 type SplitName = (typeof SPLITS)[number];
 type Mode = 'auto' | 'min' | 'max';
@@ -43,6 +44,10 @@ export interface TrainModelOptions {
   id?: string;
   /** folder with optional native packages (tfjs-node, tfjs-node-gpu) */
   nativeDir?: string;
+  /** make exactly this run folder (a sweep's trial) instead of a new one under runsDir/<model name>/ */
+  runDir?: string;
+  /** fields set on the model file before it is validated (`--set PATH=VALUE`) */
+  overrides?: FieldOverride[];
 }
 
 export interface TrainOutcome {
@@ -62,7 +67,7 @@ export async function trainModelFile(opts: TrainModelOptions): Promise<TrainOutc
   const workspaceRoot = opts.workspaceRoot ? path.resolve(opts.workspaceRoot) : findWorkspaceRoot(specPath);
   // the spec module is loaded when a model file is, not before (tests train specs directly)
   const { loadModelFile } = await import('../modelFile');
-  const spec = (await loadModelFile(specPath, { workspaceRoot })) as ModelSpecFile;
+  const spec = (await loadModelFile(specPath, { workspaceRoot, overrides: opts.overrides })) as ModelSpecFile;
   return trainSpec({ ...opts, specPath, workspaceRoot, spec });
 }
 
@@ -104,7 +109,10 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
   }
 
   const runsDir = path.resolve(opts.runsDir ?? defaultRunsDir(opts.workspaceRoot));
-  const run = Run.create(runsDir, spec, specPath, spec.train.epochs);
+  const overrides = opts.overrides?.length ? { overrides: Object.fromEntries(opts.overrides.map((o) => [o.path, o.value])) } : {};
+  const run = opts.runDir
+    ? Run.createAt(path.resolve(opts.runDir), spec, specPath, spec.train.epochs, overrides)
+    : Run.create(runsDir, spec, specPath, spec.train.epochs, overrides);
   const samples = { train: data.train.n, validation: data.validation.n, test: data.test.n };
   run.update({ backend, device: backend.device, samples });
 

@@ -44,10 +44,7 @@ export async function checkCrossField(parsed: ParsedText, spec: ModelSpecFile, o
   }
 
   // --- monitored metrics
-  const metrics = new Set<string>(train.metrics);
-  if (task === 'classification') metrics.add('accuracy');
-  const names = ['loss', ...[...metrics].flatMap((m) => [m, ...(METRIC_ALIASES[m] ?? [])])];
-  const monitorable = [...names, ...names.map((n) => `val_${n}`)];
+  const monitorable = epochMetricNames(spec);
   const checkMonitor = (segs: Segment[], monitor: string) => {
     if (!monitorable.includes(monitor)) {
       const guess = didYouMean(monitor, monitorable);
@@ -113,6 +110,14 @@ export async function checkCrossField(parsed: ParsedText, spec: ModelSpecFile, o
 }
 
 const round = (x: number) => Math.round(x * 1e9) / 1e9;
+
+/** The names training logs each epoch (loss, the metrics and their Keras aliases, each also with val_). */
+export function epochMetricNames(spec: Pick<ModelSpecFile, 'task' | 'train'>): string[] {
+  const metrics = new Set<string>(spec.train.metrics);
+  if (spec.task === 'classification') metrics.add('accuracy');
+  const names = ['loss', ...[...metrics].flatMap((m) => [m, ...(METRIC_ALIASES[m] ?? [])])];
+  return [...names, ...names.map((n) => `val_${n}`)];
+}
 
 /** Which parameters each optimiser / schedule reads (as src/engine builds them); the others do nothing. */
 const OPTIMIZER_PARAMS: Record<string, string[]> = {

@@ -12,13 +12,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { formatSizeOver, limit, limitHint } from '../limits';
-import { checkCrossField } from './crossField';
+import { checkCrossField, epochMetricNames } from './crossField';
 import { parsePath } from './fieldPath';
-import { parseModelText, problemAt, tooDeep } from './parse';
+import { parseModelText, problemAt, tooDeep, type ParsedText } from './parse';
 import { findWorkspaceRootAsync, resolveInWorkspace } from './paths';
 import { specialFileKind } from './peek';
 import { fileProblem, hasErrors, SpecError, sortProblems, type SpecProblem } from './problems';
 import type { ModelSpecFile } from './schema';
+import { checkSweep, resolveFieldPath, setAtPath, type SweepPlan } from './sweepCheck';
 import { checkSchema } from './validate';
 
 export { formatProblem, SpecError, type SpecProblem } from './problems';
@@ -26,19 +27,28 @@ export { findWorkspaceRoot, findWorkspaceRootAsync, resolveInWorkspace, resolveI
 export { peekColumns } from './peek';
 export { modelFileJsonSchema, writeSchemaFile } from './jsonSchema';
 export * from './schema';
+export { checkValueAt, dotted, goalOf, gridValues, REPORT_METRICS, resolveFieldPath, setAtPath, type SweepParam, type SweepPlan } from './sweepCheck';
+export type { SweepConfig, SweepGoal, SweepMethod } from './sweepSchema';
 
 export interface ValidateOptions {
   /** folder paths may not leave (default: see findWorkspaceRoot) */
   workspaceRoot?: string;
   /** check that data.source exists and that label/features/columns name its columns (default true) */
   checkData?: boolean;
+  /** fields set from outside the file (`train --set PATH=VALUE`, a sweep's trial), applied before it is checked */
+  overrides?: FieldOverride[];
 }
+
+/** One field set from outside the file: a path as sweeps write it (`model.layers.0.units`) and its value. */
+export interface FieldOverride { path: string; value: unknown }
 
 export interface ValidationResult {
   /** the resolved spec (defaults filled); present only when there are no errors */
   spec?: ModelSpecFile;
   /** errors and warnings in file order */
   problems: SpecProblem[];
+  /** the `sweep:` section, checked and normalised (only with a spec, when the file has one) */
+  sweep?: SweepPlan;
 }
 
 /** Validate a model file's text. Never throws: every failure is a problem. */
@@ -46,15 +56,25 @@ export async function validateModelText(text: string, file: string, opts: Valida
   try {
     const max = limit('modelFileBytes');
     if (text.length > max) return { problems: [fileProblem(file, tooBig(Buffer.byteLength(text), max))] };
-    const parsed = parseModelText(text, file);
+    let parsed = parseModelText(text, file);
     if (parsed.problems.length > 0) return { problems: sortProblems(parsed.problems) };
-    const schema = checkSchema(parsed);
+    let schema = checkSchema(parsed);
     if (hasErrors(schema.problems)) return { problems: sortProblems(schema.problems) };
+    if (opts.overrides && opts.overrides.length > 0) {
+      const applied = applyOverrides(parsed, schema.resolved as ModelSpecFile, opts.overrides);
+      if (hasErrors(applied.problems)) return { problems: sortProblems(applied.problems) };
+      parsed = applied.parsed;
+      schema = checkSchema(parsed);
+      const from = opts.overrides.map((o) => `--set ${o.path}=${JSON.stringify(o.value)}`).join(', ');
+      for (const p of schema.problems) p.message = `${p.message} (with ${from})`;
+      if (hasErrors(schema.problems)) return { problems: sortProblems(schema.problems) };
+    }
     const spec = schema.resolved as ModelSpecFile;
+    const sweep = checkSweep(parsed, spec, epochMetricNames(spec));
     const workspaceRoot = path.resolve(opts.workspaceRoot ?? (await findWorkspaceRootAsync(file)));
     const cross = await checkCrossField(parsed, spec, { workspaceRoot, checkData: opts.checkData ?? true });
-    const problems = sortProblems([...schema.problems, ...cross]);
-    return hasErrors(problems) ? { problems } : { spec, problems };
+    const problems = sortProblems([...schema.problems, ...sweep.problems, ...cross]);
+    return hasErrors(problems) ? { problems } : { spec, problems, ...(sweep.plan ? { sweep: sweep.plan } : {}) };
   } catch (err) {
     // Recursion past the stack in any stage: the nesting pre-check missed a shape; still say what it is.
     if (err instanceof RangeError && /call stack/.test(err.message)) return { problems: [fileProblem(file, tooDeep(limit('nestingDepth')))] };
@@ -86,11 +106,34 @@ const tooBig = (size: number, max: number) =>
   `the model file is ${formatSizeOver(size, max)}, larger than a model file can be (${limitHint('modelFileBytes', max)}); a model file holds settings and layers, not data`;
 
 /** Read, validate and resolve a model file. Throws SpecError (with every problem) when it has errors. */
-export async function loadModelFile(file: string, opts: { workspaceRoot?: string } = {}): Promise<ModelSpecFile> {
+export async function loadModelFile(file: string, opts: { workspaceRoot?: string; overrides?: FieldOverride[] } = {}): Promise<ModelSpecFile> {
+  return (await loadModelFileWithSweep(file, opts)).spec;
+}
+
+/** loadModelFile, with the checked `sweep:` section (undefined when the file has none). */
+export async function loadModelFileWithSweep(file: string, opts: { workspaceRoot?: string; overrides?: FieldOverride[] } = {}): Promise<{ spec: ModelSpecFile; sweep?: SweepPlan }> {
   const text = await readModelFile(file);
-  const { spec, problems } = await validateModelText(text, file, { workspaceRoot: opts.workspaceRoot, checkData: true });
+  const { spec, problems, sweep } = await validateModelText(text, file, { workspaceRoot: opts.workspaceRoot, checkData: true, overrides: opts.overrides });
   if (!spec) throw new SpecError(problems);
-  return spec;
+  return { spec, ...(sweep ? { sweep } : {}) };
+}
+
+/**
+ * The file as written with each override put in place (the paths are checked against the file, with
+ * "did you mean"); problems are located at the nearest field the file writes.
+ */
+function applyOverrides(parsed: ParsedText, spec: ModelSpecFile, overrides: FieldOverride[]): { parsed: ParsedText; problems: SpecProblem[] } {
+  const problems: SpecProblem[] = [];
+  let doc = parsed.value;
+  for (const o of overrides) {
+    const found = resolveFieldPath(spec, o.path);
+    if (!found.ok) {
+      problems.push(problemAt(parsed, parsePath(o.path), `--set ${o.path}: ${found.message}`, { value: o.value, ...(found.allowed ? { allowed: found.allowed } : {}) }, 'key'));
+      continue;
+    }
+    doc = setAtPath(doc, found.path.segments, o.value);
+  }
+  return { parsed: { ...parsed, value: doc }, problems };
 }
 
 export function cannotRead(err: unknown): string {

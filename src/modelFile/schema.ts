@@ -3,6 +3,7 @@
  * validator, defaults and the JSON Schema written into the build all come from here.
  */
 import { Type, type Static, type TLiteral, type TObject, type TUnion } from '@sinclair/typebox';
+import { SweepSpec } from './sweepSchema';
 
 const doc = (description: string, extra: Record<string, unknown> = {}) => ({ description, ...extra });
 
@@ -251,6 +252,7 @@ export const ModelFileSchema = Type.Object({
   train: TrainSpec,
   evaluate: EvaluateSpec,
   deploy: DeploySpec,
+  sweep: Type.Optional(SweepSpec),
 }, { ...Strict, $id: 'https://model-studio.local/model-file.schema.json', title: 'Model Studio model file' });
 
 /** The resolved spec: defaults filled (what spec.json holds). */

@@ -13,6 +13,7 @@ import { formatPath, pointerSegments, type Segment } from './fieldPath';
 import { problemAt, type ParsedText } from './parse';
 import type { SpecProblem } from './problems';
 import { didYouMean, suggestion } from './suggest';
+import { sweepParameterShape } from './sweepCheck';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -145,6 +146,9 @@ function toProblem(parsed: ParsedText, e: ValueError, segs: Segment[], layerType
       return problemAt(parsed, [...segs, second], `${field} lists ${showValue(item)} twice (items ${first} and ${second}); each may appear once`, { value: item });
     }
     case ValueErrorType.Union: {
+      if (segs.length === 3 && segs[0] === 'sweep' && segs[1] === 'parameters') {
+        return problemAt(parsed, segs, sweepParameterShape(String(segs[2]), e.value), { value: e.value });
+      }
       const allowed = allowedValues(e.schema);
       if (allowed && typeof e.value === 'string') {
         const isLayerType = layerType === undefined && segs.length === 4 && segs[0] === 'model' && segs[3] === 'type';
