@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { openPendingExample } from './commands/openExample';
 import { ModelCodeLens } from './diagnostics/codeLens';
 import { ModelDiagnostics } from './diagnostics/modelDiagnostics';
 import { registerSchemaHelp } from './diagnostics/schemaHelp';
@@ -67,6 +68,7 @@ export function activate(ext: vscode.ExtensionContext): void {
       }),
     );
     void vscode.commands.executeCommand('setContext', 'modelStudio.activated', true);
+    openPendingExample(ctx).catch((err: unknown) => hostLog.warn(`could not open the example: ${err instanceof Error ? err.message : String(err)}`));
     hostLog.info(`Model Studio ${String((ext.extension.packageJSON as { version?: unknown }).version)} activated (${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: viewing only'})`);
   } catch (err) {
     log.error(err instanceof Error ? err : String(err));

@@ -22,6 +22,7 @@ import { showLog } from './showLog';
 import { installNativeBackend } from './installNativeBackend';
 import { revealRun } from './revealRun';
 import { deleteRun } from './deleteRun';
+import { openExample } from './openExample';
 
 type Handler = (ctx: HostContext, ...args: unknown[]) => unknown;
 
@@ -34,6 +35,7 @@ export const COMMANDS: Record<string, Handler> = {
   'modelStudio.deployModel': deployModel,
   'modelStudio.stopServer': stopServer,
   'modelStudio.newModelFile': newModelFile,
+  'modelStudio.openExample': openExample,
   'modelStudio.validateModelFile': validateModelFile,
   'modelStudio.selectBackend': selectBackend,
   'modelStudio.showLog': showLog,
