@@ -14,7 +14,7 @@ const lazy = (summary: string, usageLine: string, load: () => Promise<{ run(args
 export const COMMANDS: Record<string, CliCommand> = {
   validate: lazy('check model files', 'model-studio validate FILE…', () => import('./validate')),
   inspect: lazy('show what the data pipeline finds', 'model-studio inspect FILE', () => import('./inspect')),
-  train: lazy('train a model file into a run folder', 'model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--set PATH=VALUE]… [--json]', () => import('./train')),
+  train: lazy('train a model file into a run folder, or continue a run', 'model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--set PATH=VALUE]… [--json]\n      model-studio train --resume RUN_DIR [--epochs N] [--backend NAME] [--json]', () => import('./train')),
   sweep: lazy("run the model file's sweep: section (hyperparameter search)", 'model-studio sweep FILE [--trials N] [--parallel K] [--resume] [--sweep DIR] [--backend NAME] [--runs-dir DIR] [--json]', () => import('./sweep')),
   evaluate: lazy('evaluate a run or saved model again', 'model-studio evaluate RUN_OR_MODEL_DIR [--data FILE] [--backend NAME] [--json]', () => import('./evaluate')),
   predict: lazy('predict from raw records with a saved model', 'model-studio predict MODEL_DIR INPUT(.csv|.json|.jsonl) [--backend NAME] [--json]', () => import('./predict')),

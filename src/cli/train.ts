@@ -1,10 +1,12 @@
 /**
  * `model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--json]`
+ * `model-studio train --resume RUN_DIR [--epochs N] [--backend NAME] [--json]`
  *
  * A progress bar on a terminal, plain lines otherwise, the report summary at the end. With --json,
  * one JSON object per line per event and last a summary line:
  *   {"event":"done","run":"<run folder>","status":"completed","backend":"wasm","metrics":{…}}
- * Exit codes: 0 ok, 1 failed run, 2 usage or validation error, 130 stopped by Ctrl-C.
+ * Exit codes: 0 ok, 1 failed run, 2 usage or validation error, 130 stopped (Ctrl-C or SIGTERM: the run
+ * finishes its batch, writes its resumable checkpoint and is marked stopped).
  * (This file also holds the argument and error helpers the evaluate and predict commands share.)
  */
 import * as path from 'node:path';
@@ -95,7 +97,7 @@ export function reportStartError(command: string, err: unknown): number {
   }
   process.stderr.write(`model-studio ${command}: ${message}\n`);
   if (name === 'UsageError') process.stderr.write(`run 'model-studio --help' for usage\n`);
-  return name === 'UsageError' || name === 'BackendError' || name === 'SpecError' || name === 'SavedModelError' ? 2 : 1;
+  return name === 'UsageError' || name === 'BackendError' || name === 'SpecError' || name === 'SavedModelError' || name === 'ResumeRefused' || name === 'ResumeError' ? 2 : 1;
 }
 
 /**
@@ -154,8 +156,14 @@ export async function run(args: string[]): Promise<number> {
   let backend: BackendName | undefined;
   let overrides: FieldOverride[] = [];
   try {
-    parsed = parseArgs(args, { flags: ['json'], values: ['epochs', 'backend', 'runs-dir', 'run-dir', 'workspace'], lists: ['set'] });
-    if (parsed.positionals.length !== 1) throw new UsageError('give exactly one model file: model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--set PATH=VALUE]… [--json]');
+    parsed = parseArgs(args, { flags: ['json'], values: ['epochs', 'backend', 'runs-dir', 'run-dir', 'workspace', 'resume'], lists: ['set'] });
+    if (parsed.values.has('resume')) {
+      if (parsed.positionals.length > 0 || parsed.values.has('runs-dir') || parsed.values.has('run-dir') || parsed.lists.has('set')) {
+        throw new UsageError('--resume continues a run folder with the model file it recorded: give no model file, --runs-dir, --run-dir or --set with it');
+      }
+    } else if (parsed.positionals.length !== 1) {
+      throw new UsageError('give exactly one model file: model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--set PATH=VALUE]… [--json], or continue a run: model-studio train --resume RUN_DIR');
+    }
     epochs = positiveInt('epochs', parsed.values.get('epochs'));
     backend = backendArg(parsed.values.get('backend'));
     overrides = (parsed.lists.get('set') ?? []).map(overrideArg);
@@ -163,7 +171,8 @@ export async function run(args: string[]): Promise<number> {
     return reportStartError('train', err);
   }
   const json = parsed.flags.has('json');
-  const specPath = path.resolve(parsed.positionals[0]);
+  const resumeDir = parsed.values.get('resume');
+  const specPath = resumeDir ? '' : path.resolve(parsed.positionals[0]);
   const runsDir = parsed.values.get('runs-dir');
   const workspace = parsed.values.get('workspace');
   const tty = !json && process.stdout.isTTY === true;
@@ -178,7 +187,15 @@ export async function run(args: string[]): Promise<number> {
     controller.abort();
     if (!json) err.write('\nstopping at the next batch… (Ctrl-C again to quit at once)\n');
   };
+  // SIGTERM (kill, a cluster scheduler's stop or time limit) stops the same way: finish the batch, save
+  const onSigterm = () => {
+    if (interrupted) return;
+    interrupted = true;
+    controller.abort();
+    if (!json) err.write('\nSIGTERM: stopping at the next batch and saving…\n');
+  };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
 
   let backendName = '';
   let lineOpen = false;
@@ -226,9 +243,12 @@ export async function run(args: string[]): Promise<number> {
   };
 
   try {
-    const { trainModelFile } = await import('../engine/session');
+    const { trainModelFile, resumeRun } = await import('../engine/session');
+    const common = { workspaceRoot: workspace, epochs, backend, signal: controller.signal, onEvent };
     const runDir = parsed.values.get('run-dir');
-    const outcome = await trainModelFile({ specPath, workspaceRoot: workspace, runsDir, epochs, backend, signal: controller.signal, onEvent, overrides, ...(runDir ? { runDir: path.resolve(runDir) } : {}) });
+    const outcome = resumeDir
+      ? await resumeRun({ ...common, runDir: resumeDir })
+      : await trainModelFile({ ...common, specPath, runsDir, overrides, ...(runDir ? { runDir: path.resolve(runDir) } : {}) });
     clearLine();
     if (json) {
       out.write(`${JSON.stringify({ event: 'done', run: outcome.runDir, status: outcome.status, backend: outcome.backend?.name ?? backendName, device: outcome.backend?.device, ...(outcome.split ? { split: outcome.split } : {}), metrics: outcome.summary, ...(outcome.error ? { error: outcome.error.message } : {}) })}\n`);
@@ -249,5 +269,6 @@ export async function run(args: string[]): Promise<number> {
     return reportStartError('train', e);
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
   }
 }

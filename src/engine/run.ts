@@ -8,6 +8,7 @@
  * atomically at every change of state.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BackendInfo, RunStatus } from '../protocol/engine';
 import type { ModelSpecFile } from '../modelFile/schema';
@@ -25,6 +26,8 @@ export interface RunRecord {
   backend?: BackendInfo;
   device?: string;
   pid: number;
+  /** the machine the pid belongs to (a cluster job runs on another node than the editor) */
+  host?: string;
   startedAt: string;
   updatedAt: string;
   endedAt?: string;
@@ -39,6 +42,29 @@ export interface RunRecord {
   /** fields set from outside the model file (`train --set`, a sweep's trial): path → value */
   overrides?: Record<string, unknown>;
   error?: { message: string; location?: { file: string; line?: number; column?: number; path?: string } };
+  /** where the run trains: a target of .model-studio/targets.yaml (absent: this machine) */
+  target?: string;
+  /** the SLURM job of a run submitted to a cluster target */
+  slurm?: SlurmJobRecord;
+  /** each time the run continued from its resumable checkpoint: when, and from where */
+  resumes?: Array<{ at: string; epoch: number; batch: number; step: number }>;
+}
+
+export interface SlurmJobRecord {
+  /** the job id sbatch printed (for an array: the array's id) */
+  jobId: string;
+  /** the array task of this run, for a sweep trial */
+  arrayTaskId?: number;
+  partition?: string;
+  submittedAt: string;
+  /** SLURM's output file of the job ("Show Job Log"), relative to the run folder */
+  output: string;
+  /** the batch script submitted, relative to the run folder */
+  script: string;
+  /** SLURM's last word on the job: state, reason, exit code */
+  state?: string;
+  reason?: string;
+  exitCode?: string;
 }
 
 export const RUN_FILES = {
@@ -50,6 +76,8 @@ export const RUN_FILES = {
   model: 'model',
   checkpoints: 'checkpoints',
   bestCheckpoint: path.join('checkpoints', 'best'),
+  /** the resumable checkpoint (src/engine/train/resume.ts), kept until the run completes */
+  resumeCheckpoint: path.join('checkpoints', 'resume'),
 } as const;
 
 /** A sortable, filesystem-safe run id from a time: 2026-11-29T10-57-13-123Z. */
@@ -63,9 +91,26 @@ export function defaultRunsDir(workspaceRoot: string): string {
 
 export class Run {
   private record: RunRecord;
+  /** when this process took the run over, and the run's duration before that */
+  private readonly since = Date.now();
+  private readonly priorMs: number;
 
   private constructor(readonly dir: string, record: RunRecord) {
     this.record = record;
+    this.priorMs = record.status === 'running' ? 0 : record.durationMs ?? 0;
+  }
+
+  /**
+   * Take over an existing run folder to continue it (resume) in this process: status running again,
+   * this pid and host; the end, error and stop reason of its last attempt are cleared.
+   */
+  static open(dir: string): Run {
+    const record = readRunRecord(dir);
+    const run = new Run(path.resolve(dir), record);
+    const { endedAt: _e, error: _err, stopReason: _s, ...rest } = record;
+    run.record = { ...rest, status: 'running', pid: process.pid, host: os.hostname(), updatedAt: new Date().toISOString() };
+    run.write();
+    return run;
   }
 
   /** Make a fresh run folder under runsDir/<model name>/ and write spec.json and run.json. */
@@ -95,7 +140,7 @@ export class Run {
     const iso = new Date().toISOString();
     const run = new Run(dir, {
       format: 'model-studio-run', version: 1, runId, modelName: spec.name, task: spec.task, specPath,
-      status: 'running', pid: process.pid, startedAt: iso, updatedAt: iso,
+      status: 'running', pid: process.pid, host: os.hostname(), startedAt: iso, updatedAt: iso,
       epochs: { planned: plannedEpochs, completed: 0 }, ...extra,
     });
     writeJsonAtomic(path.join(dir, RUN_FILES.spec), spec);
@@ -114,9 +159,10 @@ export class Run {
     this.write();
   }
 
+  /** durationMs counts the time spent running, summed over resumes (not the time between them) */
   finish(status: RunStatus, changes: Partial<RunRecord> = {}): void {
     const end = new Date();
-    this.update({ ...changes, status, endedAt: end.toISOString(), durationMs: end.getTime() - Date.parse(this.record.startedAt) });
+    this.update({ ...changes, status, endedAt: end.toISOString(), durationMs: this.priorMs + (end.getTime() - this.since) });
   }
 
   private write(): void {
@@ -130,28 +176,43 @@ export function readRunRecord(runDir: string): RunRecord {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
 }
 
-/** One metrics.jsonl, parsed line by line; a torn last line (crash mid-write) is skipped. */
+/**
+ * One metrics.jsonl, parsed line by line; a torn line (crash mid-write) is skipped. At a `resume` line,
+ * the batch and epoch lines before it with a greater step are dropped: they were written after the
+ * checkpoint the run resumed from, and the lines after the marker replace them.
+ */
 export function readMetricsLog(runDir: string): Array<Record<string, unknown>> {
   const file = path.join(runDir, RUN_FILES.metrics);
   if (!fs.existsSync(file)) return [];
-  const out: Array<Record<string, unknown>> = [];
+  let out: Array<Record<string, unknown>> = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
+    let parsed: Record<string, unknown>;
     try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
+      parsed = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      // only the last line can be torn
+      // a torn line: only the last line of an attempt can be
+      continue;
     }
+    if (parsed.event === 'resume' && typeof parsed.step === 'number') out = supersededDropped(out, parsed.step);
+    out.push(parsed);
   }
   return out;
+}
+
+/** The lines a resume at `step` keeps: everything up to that step (and markers such as trainEnd). */
+export function supersededDropped<T extends Record<string, unknown>>(lines: T[], step: number): T[] {
+  return lines.filter((l) => !((l.event === 'batch' || l.event === 'epoch') && typeof l.step === 'number' && l.step > step));
 }
 
 /**
  * The status a person should see: a run that says `running` but whose process is gone was killed
  * or crashed (kill -9, power loss) and is shown as failed.
  */
-export function observedStatus(record: Pick<RunRecord, 'status' | 'pid'>): RunStatus | 'crashed' {
+export function observedStatus(record: Pick<RunRecord, 'status' | 'pid' | 'host'>): RunStatus | 'crashed' {
   if (record.status !== 'running') return record.status;
+  // a process on another machine (a cluster node) cannot be looked up from here
+  if (record.host && record.host !== os.hostname()) return 'running';
   try {
     process.kill(record.pid, 0);
     return 'running';

@@ -27,6 +27,7 @@ import { lrScheduleCallback } from './train/lrSchedule';
 import { bestCheckpointCallback } from './train/checkpoint';
 import type { Callback } from './train/callbacks';
 import { Run, RUN_FILES, defaultRunsDir, observedStatus, readRunRecord } from './run';
+import { hasResumeCheckpoint, readResumeCheckpoint, writeResumeCheckpoint, type ResumeCheckpoint } from './train/resume';
 import { saveModelDir, loadSavedModel } from './saved';
 import { evaluateOnSplit } from './evaluation';
 import { writeReport, reportMarkdown, REPORT_JSON, type Report } from './evaluate';
@@ -50,6 +51,11 @@ export interface TrainModelOptions {
   overrides?: FieldOverride[];
 }
 
+export interface ResumeRunOptions extends Omit<TrainModelOptions, 'specPath' | 'runsDir' | 'runDir' | 'overrides'> {
+  /** the run folder to continue: from its resumable checkpoint, or from the start when it has none yet */
+  runDir: string;
+}
+
 export interface TrainOutcome {
   runDir: string;
   status: RunStatus;
@@ -69,6 +75,39 @@ export async function trainModelFile(opts: TrainModelOptions): Promise<TrainOutc
   const { loadModelFile } = await import('../modelFile');
   const spec = (await loadModelFile(specPath, { workspaceRoot, overrides: opts.overrides })) as ModelSpecFile;
   return trainSpec({ ...opts, specPath, workspaceRoot, spec });
+}
+
+/** A run that cannot be resumed as asked (already completed, still training, not a run folder). */
+export class ResumeRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResumeRefused';
+  }
+}
+
+/**
+ * Continue a run in its own folder (`model-studio train --resume RUN_DIR`, "Resume Run", a requeued
+ * cluster job): the model file as the run recorded it (spec.json), its data, its resumable checkpoint.
+ * metrics.jsonl is appended to (after a `resume` line); model, report and run.json are rewritten at the end.
+ */
+export async function resumeRun(opts: ResumeRunOptions): Promise<TrainOutcome> {
+  const runDir = path.resolve(opts.runDir);
+  let record: ReturnType<typeof readRunRecord>;
+  let spec: ModelSpecFile;
+  try {
+    record = readRunRecord(runDir);
+    spec = JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.spec), 'utf8')) as ModelSpecFile;
+  } catch (err) {
+    throw new ResumeRefused(`${runDir} is not a run folder that can be resumed (${errorMessage(err)})`);
+  }
+  const status = observedStatus(record);
+  const ownJob = !!process.env.SLURM_JOB_ID && record.slurm?.jobId === process.env.SLURM_JOB_ID.split('_')[0];
+  if (status === 'completed') throw new ResumeRefused(`${runDir} has completed: there is nothing to resume (train again for a new run)`);
+  if (status === 'running' && !ownJob) {
+    throw new ResumeRefused(`${runDir} is still training (process ${record.pid}${record.host ? ` on ${record.host}` : ''}); stop it first`);
+  }
+  const workspaceRoot = opts.workspaceRoot ? path.resolve(opts.workspaceRoot) : findWorkspaceRoot(record.specPath);
+  return trainSpec({ ...opts, specPath: record.specPath, workspaceRoot, spec, resumeDir: runDir });
 }
 
 /** Where a field of the model file is, for an error message. */
@@ -93,12 +132,16 @@ function withOverrides(spec: ModelSpecFile, o: { epochs?: number; backend?: Back
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Train an already-validated spec (data may be given, as tests do). */
-export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile; workspaceRoot: string; data?: PreparedData }): Promise<TrainOutcome> {
+export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile; workspaceRoot: string; data?: PreparedData; resumeDir?: string }): Promise<TrainOutcome> {
   const id = opts.id ?? 'train';
   const emit = opts.onEvent;
   const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message, id });
   const spec = withOverrides(opts.spec, opts);
   const specPath = path.resolve(opts.specPath);
+
+  const resumeDir = opts.resumeDir ? path.resolve(opts.resumeDir) : undefined;
+  const resumeFolder = resumeDir ? path.join(resumeDir, RUN_FILES.resumeCheckpoint) : undefined;
+  const checkpointToResume: ResumeCheckpoint | undefined = resumeFolder && hasResumeCheckpoint(resumeFolder) ? readResumeCheckpoint(resumeFolder) : undefined;
 
   const data = opts.data ?? (await prepareData(spec, specPath, { workspaceRoot: opts.workspaceRoot }));
   for (const w of data.info.warnings) log('warn', w);
@@ -110,13 +153,25 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
 
   const runsDir = path.resolve(opts.runsDir ?? defaultRunsDir(opts.workspaceRoot));
   const overrides = opts.overrides?.length ? { overrides: Object.fromEntries(opts.overrides.map((o) => [o.path, o.value])) } : {};
-  const run = opts.runDir
-    ? Run.createAt(path.resolve(opts.runDir), spec, specPath, spec.train.epochs, overrides)
-    : Run.create(runsDir, spec, specPath, spec.train.epochs, overrides);
+  const before = resumeDir ? readRunRecord(resumeDir) : undefined;
+  const run = resumeDir
+    ? Run.open(resumeDir)
+    : opts.runDir
+      ? Run.createAt(path.resolve(opts.runDir), spec, specPath, spec.train.epochs, overrides)
+      : Run.create(runsDir, spec, specPath, spec.train.epochs, overrides);
   const samples = { train: data.train.n, validation: data.validation.n, test: data.test.n };
-  run.update({ backend, device: backend.device, samples });
+  const from = checkpointToResume?.loop;
+  if (before?.backend && from && before.backend.name !== backend.name) {
+    log('warn', `the run trained on ${before.backend.device} and continues on ${backend.device}: its numbers will differ slightly from an uninterrupted run (set train.backend or --backend to keep one)`);
+  }
+  run.update({
+    backend, device: backend.device, samples,
+    epochs: { planned: spec.train.epochs, completed: from?.epochsCompleted ?? 0 },
+    ...(from ? { resumes: [...(before?.resumes ?? []), { at: new Date().toISOString(), epoch: from.epoch, batch: from.batch, step: from.step }] } : {}),
+  });
+  if (from) log('info', `resuming at epoch ${from.epoch}${from.batch > 0 ? `, batch ${from.batch + 1}` : ''} (step ${from.step}) from ${path.relative(run.dir, resumeFolder as string)}`);
+  let best: { epoch: number; monitor: string; value: number } | undefined = from ? before?.best : undefined;
 
-  let best: { epoch: number; monitor: string; value: number } | undefined;
   try {
     const built = buildModel(tf, spec, data.preprocessing);
     const compiled = compileModel(tf, built.model, spec, data.preprocessing, built.outputKind);
@@ -127,6 +182,7 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
     emit({
       type: 'runStarted', id, runDir: run.dir, runId: run.id, modelName: spec.name, backend,
       epochs: spec.train.epochs, batchesPerEpoch: Math.ceil(data.train.n / batchSize), samples,
+      ...(from ? { resumed: { epoch: from.epoch, batch: from.batch, step: from.step } } : {}),
     });
 
     const hasValidation = data.validation.n > 0;
@@ -157,6 +213,8 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
       tf, model: built.model, compiled, train: data.train, validation: hasValidation ? data.validation : undefined,
       epochs: spec.train.epochs, batchSize, shuffle: spec.train.shuffle, seed: spec.train.seed, seeds: built.seeds,
       callbacks, signal: opts.signal,
+      resume: checkpointToResume,
+      checkpoint: (c) => writeResumeCheckpoint(run.file('resumeCheckpoint'), c),
     });
     const epochs = { planned: spec.train.epochs, completed: result.epochsRun };
     if (result.reason === 'failed') {
@@ -190,6 +248,8 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
       log('warn', `the ${splitName} split is empty: no report (set data.split.${splitName} above 0)`);
     }
     disposeModel(built.model);
+    // Keras's BackupAndRestore: a run that completed has nothing to resume
+    if (status === 'completed') fs.rmSync(run.file('resumeCheckpoint'), { recursive: true, force: true });
     run.finish(status, { epochs, metrics: summary, ...(best ? { best } : {}), ...(result.message ? { stopReason: result.message } : {}) });
     emit({ type: 'done', id, status, runDir: run.dir, summary });
     return { runDir: run.dir, status, summary, backend, split: splitName };

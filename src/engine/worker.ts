@@ -48,11 +48,10 @@ export function createWorker(deps: WorkerDeps) {
     const controller = new AbortController();
     runs.set(m.id, controller);
     try {
-      const { trainModelFile } = await import('./session');
-      await trainModelFile({
-        id: m.id, specPath: m.specPath, workspaceRoot: m.workspaceRoot, runsDir: m.runsDir,
-        epochs, backend: backend as BackendName | undefined, signal: controller.signal, onEvent: send,
-      });
+      const { trainModelFile, resumeRun } = await import('./session');
+      const common = { id: m.id, workspaceRoot: m.workspaceRoot, epochs, backend: backend as BackendName | undefined, signal: controller.signal, onEvent: send };
+      if (m.resumeDir) await resumeRun({ ...common, runDir: m.resumeDir });
+      else await trainModelFile({ ...common, specPath: m.specPath, runsDir: m.runsDir });
     } catch (err) {
       // errors before a run folder exists (invalid model file, data, backend): say where
       const problems = (err as { problems?: Array<{ file: string; line: number; column: number; path: string; message: string }> }).problems;

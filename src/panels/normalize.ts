@@ -5,6 +5,7 @@
  */
 import { isRecord, type BackendInfo, type EngineMessage, type Logs, type RunStatus } from '../protocol/engine';
 import type { ClassMetrics, CurveView, ExampleView, FormField, LayerView, PredictionView, ReportView, RunSnapshot, TryItForm } from '../protocol/webview';
+import { supersededDropped } from '../engine/run';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -223,12 +224,15 @@ const META_KEYS = new Set(['type', 'event', 'kind', 'epoch', 'epochs', 'batch', 
  */
 export function metricsToMessages(text: string, runKey: string, epochsHint = 0): EngineMessage[] {
   const out: EngineMessage[] = [];
-  const lines: Array<Record<string, unknown>> = [];
+  let lines: Array<Record<string, unknown>> = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       const v: unknown = JSON.parse(line);
-      if (isRecord(v)) lines.push(v);
+      if (!isRecord(v)) continue;
+      // a resumed run: lines written after its checkpoint (before a crash) are replaced by what follows
+      if (v.event === 'resume' && typeof v.step === 'number') lines = supersededDropped(lines, v.step);
+      lines.push(v);
     } catch {
       // a partial last line of a crashed run
     }

@@ -58,10 +58,17 @@ export interface ProblemLocation {
   path?: string;
 }
 
+/** Where a resumed run continued: `batch` batches of `epoch` were already trained, `step` steps in all. */
+export interface ResumedFrom {
+  epoch: number;
+  batch: number;
+  step: number;
+}
+
 // ---------------------------------------------------------------- host → engine
 
 export type HostMessage =
-  | { type: 'train'; id: string; specPath: string; workspaceRoot: string; runsDir: string; overrides?: { epochs?: number; backend?: string } }
+  | { type: 'train'; id: string; specPath: string; workspaceRoot: string; runsDir: string; overrides?: { epochs?: number; backend?: string }; resumeDir?: string }
   | { type: 'evaluate'; id: string; runDir: string; dataPath?: string }
   | { type: 'predict'; id: string; modelDir: string; records: Array<Record<string, unknown>> }
   | { type: 'save'; id: string; runDir: string; outDir: string }
@@ -72,7 +79,7 @@ export type HostMessage =
 
 export type EngineMessage =
   | { type: 'ready'; protocol: number; pid: number }
-  | { type: 'runStarted'; id: string; runDir: string; runId: string; modelName: string; backend: BackendInfo; epochs: number; batchesPerEpoch: number; samples: { train: number; validation: number; test: number } }
+  | { type: 'runStarted'; id: string; runDir: string; runId: string; modelName: string; backend: BackendInfo; epochs: number; batchesPerEpoch: number; samples: { train: number; validation: number; test: number }; resumed?: ResumedFrom }
   | { type: 'progress'; id: string; progress: ProgressInfo }
   | { type: 'epochEnded'; id: string; epoch: number; epochs: number; logs: Logs; elapsedMs: number }
   | { type: 'checkpointSaved'; id: string; epoch: number; path: string; monitor: string; value: number }
@@ -89,7 +96,7 @@ export type EngineMessageType = EngineMessage['type'];
 // ---------------------------------------------------------------- checks on arrival
 
 const HOST_CHECKS: Record<HostMessageType, Check[]> = {
-  train: [str('id'), str('specPath'), str('workspaceRoot'), str('runsDir'), optObj('overrides')],
+  train: [str('id'), str('specPath'), str('workspaceRoot'), str('runsDir'), optObj('overrides'), optStr('resumeDir')],
   evaluate: [str('id'), str('runDir'), optStr('dataPath')],
   predict: [str('id'), str('modelDir'), arr('records')],
   save: [str('id'), str('runDir'), str('outDir')],
@@ -100,7 +107,7 @@ const HOST_CHECKS: Record<HostMessageType, Check[]> = {
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'stopped', 'failed'];
 const ENGINE_CHECKS: Record<EngineMessageType, Check[]> = {
   ready: [num('protocol'), num('pid')],
-  runStarted: [str('id'), str('runDir'), str('runId'), str('modelName'), obj('backend'), num('epochs'), num('batchesPerEpoch'), obj('samples')],
+  runStarted: [str('id'), str('runDir'), str('runId'), str('modelName'), obj('backend'), num('epochs'), num('batchesPerEpoch'), obj('samples'), optObj('resumed')],
   progress: [str('id'), obj('progress')],
   epochEnded: [str('id'), num('epoch'), num('epochs'), obj('logs'), num('elapsedMs')],
   checkpointSaved: [str('id'), num('epoch'), str('path'), str('monitor'), num('value')],

@@ -13,6 +13,10 @@ export interface Rng {
   normal(): number;
   /** Fisher–Yates shuffle in place; returns the same array */
   shuffle<T>(items: T[]): T[];
+  /** the generator's whole state (one uint32), for resumable checkpoints */
+  getState(): number;
+  /** continue from a state getState() returned */
+  setState(state: number): void;
 }
 
 /** A seeded generator (mulberry32). Any integer seed; equal seeds give equal sequences everywhere. */
@@ -42,6 +46,8 @@ export function createRng(seed: number): Rng {
       }
       return items;
     },
+    getState: () => state,
+    setState: (s) => { state = s >>> 0; },
   };
   return rng;
 }

@@ -6,8 +6,9 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Logs } from '../../protocol/engine';
+import type { CallbackState, ResumePosition } from './resume';
 
-export type { Logs };
+export type { Logs, CallbackState };
 
 export interface TrainParams {
   epochs: number;
@@ -36,9 +37,20 @@ export interface TrainContext {
   /** end training after the current batch (reason: completed after early stopping, stopped, failed) */
   requestStop(reason: Exclude<EndReason, 'completed'>, message?: string): void;
   readonly stopRequested: boolean;
+  /**
+   * Set when training continues from a resumable checkpoint: where, and the training time before.
+   * onTrainBegin runs first (callbacks set themselves up), then each callback's restoreState, then
+   * onEpochBegin for the epoch being continued.
+   */
+  readonly resumedFrom?: ResumePosition & { elapsedMs: number };
 }
 
 export interface Callback {
+  /** names the callback's part of a resumable checkpoint (needed with saveState) */
+  key?: string;
+  /** what the callback must remember across a resume (patience counts, best values, best weights) */
+  saveState?(ctx: TrainContext): CallbackState | Promise<CallbackState>;
+  restoreState?(ctx: TrainContext, state: CallbackState): void;
   onTrainBegin?(ctx: TrainContext): void | Promise<void>;
   onTrainEnd?(ctx: TrainContext, result: { reason: EndReason; epochsRun: number; logs: Logs }): void | Promise<void>;
   /** epoch is 1-based */
@@ -59,7 +71,26 @@ export class CallbackList {
   async epochEnd(ctx: TrainContext, epoch: number, logs: Logs) { for (const c of this.callbacks) await c.onEpochEnd?.(ctx, epoch, logs); }
   async batchBegin(ctx: TrainContext, epoch: number, batch: number, step: number) { for (const c of this.callbacks) await c.onBatchBegin?.(ctx, epoch, batch, step); }
   async batchEnd(ctx: TrainContext, epoch: number, batch: number, step: number, logs: Logs) { for (const c of this.callbacks) await c.onBatchEnd?.(ctx, epoch, batch, step, logs); }
+
+  async saveStates(ctx: TrainContext): Promise<Record<string, CallbackState>> {
+    const out: Record<string, CallbackState> = {};
+    for (const c of this.callbacks) if (c.key && c.saveState) out[c.key] = await c.saveState(ctx);
+    return out;
+  }
+
+  /** Give each callback its saved state; one the checkpoint lacks (added since) starts fresh. */
+  restoreStates(ctx: TrainContext, states: Record<string, CallbackState>): void {
+    for (const c of this.callbacks) {
+      const s = c.key ? states[c.key] : undefined;
+      if (s && c.restoreState) c.restoreState(ctx, s);
+    }
+  }
 }
+
+/** ±Infinity survive JSON as strings (JSON turns them into null). */
+export const jsonNumber = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+export const fromJsonNumber = (v: unknown, fallback: number): number =>
+  typeof v === 'number' ? v : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : fallback;
 
 /** Whether a monitored value should go down or up: `auto` infers it from the name (Keras). */
 export function monitorMode(monitor: string, mode: 'auto' | 'min' | 'max' = 'auto'): 'min' | 'max' {

@@ -17,7 +17,13 @@ export function bestCheckpointCallback(o: BestCheckpointOptions): BestCheckpoint
   const mode = monitorMode(o.monitor, o.mode);
   let best: { epoch: number; monitor: string; value: number } | null = null;
   return {
+    key: 'bestCheckpoint',
     best: () => best,
+    saveState: () => ({ json: { best } }),
+    restoreState(_ctx, s) {
+      const j = (s.json ?? {}) as { best?: { epoch: number; monitor: string; value: number } | null };
+      best = j.best ?? null;
+    },
     async onEpochEnd(ctx, epoch, logs) {
       const m = monitored(logs, o.monitor);
       if (!m || !Number.isFinite(m.value)) return;

@@ -1,6 +1,7 @@
 /** Early stopping (Keras): stop after `patience` epochs without an improvement of at least `minDelta`. */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { monitored, monitorMode, type Callback } from './callbacks';
+import { fromJsonNumber, jsonNumber, monitored, monitorMode, type Callback } from './callbacks';
+import { saveTensor, toTensor } from './optimizerState';
 
 export interface EarlyStoppingOptions {
   monitor: string;
@@ -20,7 +21,21 @@ export function earlyStoppingCallback(o: EarlyStoppingOptions): Callback & { sto
   let bestWeights: tfTypes.Tensor[] | null = null;
   const drop = () => { bestWeights?.forEach((t) => t.dispose()); bestWeights = null; };
   return {
+    key: 'earlyStopping',
     stoppedEpoch: () => stoppedAt,
+    saveState: async () => ({
+      json: { best: jsonNumber(best), bestEpoch, wait, stoppedAt },
+      ...(bestWeights ? { tensors: await Promise.all(bestWeights.map((w, i) => saveTensor(String(i), w))) } : {}),
+    }),
+    restoreState(ctx, s) {
+      const j = (s.json ?? {}) as { best?: unknown; bestEpoch?: number; wait?: number; stoppedAt?: number | null };
+      best = fromJsonNumber(j.best, best);
+      bestEpoch = j.bestEpoch ?? 0;
+      wait = j.wait ?? 0;
+      stoppedAt = j.stoppedAt ?? null;
+      drop();
+      if (s.tensors && s.tensors.length > 0) bestWeights = s.tensors.map((t) => toTensor(ctx.tf, t));
+    },
     onTrainBegin() { best = mode === 'min' ? Infinity : -Infinity; wait = 0; stoppedAt = null; drop(); },
     onEpochEnd(ctx, epoch, logs) {
       const m = monitored(logs, o.monitor);

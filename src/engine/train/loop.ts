@@ -1,7 +1,9 @@
 /**
  * The training loop: epochs of seeded-shuffled batches through model.trainOnBatch, validation at
  * each epoch end, callbacks around everything. A stop request (callback or AbortSignal) is honoured
- * at the next batch boundary.
+ * at the next batch boundary. With `checkpoint`, a resumable checkpoint is handed over after every
+ * epoch and when a stop request ends an epoch part-way; with `resume`, training continues from one
+ * exactly as if it had never stopped (same batches, same dropout masks, same optimiser steps).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { SplitData } from '../data/types';
@@ -9,6 +11,8 @@ import type { Compiled } from '../compile';
 import { getLearningRate, setLearningRate } from '../compile';
 import { CallbackList, type Callback, type EndReason, type Logs, type TrainContext, type TrainParams } from './callbacks';
 import { createRng, shuffled, type SeedSource } from './rng';
+import { captureOptimizer, restoreOptimizer, saveTensor, toTensor } from './optimizerState';
+import type { ResumeCheckpoint, ResumePosition } from './resume';
 
 type Tf = typeof tfTypes;
 
@@ -26,6 +30,10 @@ export interface TrainLoopOptions {
   seeds?: SeedSource;
   callbacks: Callback[];
   signal?: AbortSignal;
+  /** continue from this resumable checkpoint */
+  resume?: ResumeCheckpoint;
+  /** receives a resumable checkpoint after each epoch and when a stop ends an epoch part-way */
+  checkpoint?: (c: ResumeCheckpoint) => void | Promise<void>;
 }
 
 export interface TrainResult {
@@ -51,7 +59,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     validationSamples: o.validation?.n ?? 0,
     metrics: ['loss', ...o.compiled.metricNames],
   };
-  const started = Date.now();
+  const resume = o.resume;
+  if (resume) await restoreTraining(tf, model, resume, { batchSize, samples: n });
+  const started = Date.now() - (resume?.loop.elapsedMs ?? 0);
   let stop: { reason: Exclude<EndReason, 'completed'>; message?: string } | null = null;
   const optimizer = model.optimizer;
   const ctx: TrainContext = {
@@ -64,6 +74,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
       if (!stop || (reason === 'failed' && stop.reason !== 'failed')) stop = { reason, message };
     },
     get stopRequested() { return stop !== null; },
+    ...(resume ? { resumedFrom: { epoch: resume.loop.epoch, batch: resume.loop.batch, step: resume.loop.step, elapsedMs: resume.loop.elapsedMs } } : {}),
   };
   const cbs = new CallbackList(o.callbacks);
   const onAbort = () => ctx.requestStop('stopped', 'stopped on request');
@@ -72,17 +83,38 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
 
   const rng = createRng(o.seed);
   const history: Logs[] = [];
-  let last: Logs = {};
-  let epochsRun = 0;
-  let step = 0;
+  let last: Logs = resume?.loop.lastLogs ?? {};
+  let epochsRun = resume?.loop.epochsCompleted ?? 0;
+  let step = resume?.loop.step ?? 0;
+  let firstEpoch = 1;
+  if (resume) {
+    rng.setState(resume.loop.rng.shuffle);
+    if (resume.loop.rng.seeds) o.seeds?.setState(resume.loop.rng.seeds);
+    ctx.setLearningRate(resume.loop.lr);
+    firstEpoch = resume.loop.epoch;
+  }
+  const snapshot = async (pos: ResumePosition, shuffleState: number, partial: { sums: Logs; seen: number }): Promise<ResumeCheckpoint> => ({
+    loop: {
+      ...pos, epochsCompleted: epochsRun, batchSize, samples: n, elapsedMs: ctx.elapsedMs(), lr: ctx.getLearningRate(),
+      rng: { shuffle: shuffleState, ...(o.seeds ? { seeds: o.seeds.getState() } : {}) }, partial, lastLogs: last,
+    },
+    weights: await Promise.all(model.getWeights().map((w, i) => saveTensor(model.weights[i]?.name ?? String(i), w))),
+    optimizer: await captureOptimizer(optimizer),
+    callbacks: await cbs.saveStates(ctx),
+  });
   try {
     await cbs.trainBegin(ctx);
-    for (let epoch = 1; epoch <= o.epochs && !stop; epoch++) {
+    if (resume) cbs.restoreStates(ctx, resume.callbacks);
+    for (let epoch = firstEpoch; epoch <= o.epochs && !stop; epoch++) {
+      // the data order of an epoch is drawn from the generator as it is now: saved, it draws the same again
+      const epochRngState = rng.getState();
       await cbs.epochBegin(ctx, epoch);
       const order = o.shuffle ? shuffled(n, rng) : Array.from({ length: n }, (_, i) => i);
-      const sums: Record<string, number> = {};
-      let seen = 0;
-      for (let b = 0; b < batches; b++) {
+      const continuing = resume && epoch === firstEpoch ? resume.loop : undefined;
+      const sums: Record<string, number> = { ...(continuing?.partial.sums ?? {}) };
+      let seen = continuing?.partial.seen ?? 0;
+      let done = continuing?.batch ?? 0;
+      for (let b = done; b < batches; b++) {
         await yieldToEventLoop();
         if (stop) break;
         step++;
@@ -105,10 +137,15 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
         params.metrics.forEach((name, i) => { logs[name] = values[i]; });
         for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * m;
         seen += m;
+        done = b + 1;
         await cbs.batchEnd(ctx, epoch, b + 1, step, logs);
       }
       const current = stop as { reason: EndReason } | null;
-      if (current && (current.reason === 'stopped' || current.reason === 'failed') && seen < n) break;
+      if (current && (current.reason === 'stopped' || current.reason === 'failed') && seen < n) {
+        // a stop part-way through the epoch: keep exactly this point (a failure keeps the last good one)
+        if (current.reason === 'stopped' && o.checkpoint) await o.checkpoint(await snapshot({ epoch, batch: done, step }, epochRngState, { sums, seen }));
+        break;
+      }
       const logs: Logs = {};
       for (const [k, v] of Object.entries(sums)) logs[k] = v / Math.max(1, seen);
       if (o.validation && o.validation.n > 0) Object.assign(logs, await evaluateSplit(tf, model, o.compiled, o.validation, params.metrics, 'val_'));
@@ -117,6 +154,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
       last = logs;
       history.push(logs);
       await cbs.epochEnd(ctx, epoch, logs);
+      const after = stop as { reason: EndReason } | null;
+      if (o.checkpoint && after?.reason !== 'failed') await o.checkpoint(await snapshot({ epoch: epoch + 1, batch: 0, step }, rng.getState(), { sums: {}, seen: 0 }));
     }
     const s = stop as { reason: Exclude<EndReason, 'completed'>; message?: string } | null;
     const result: TrainResult = { reason: s?.reason ?? 'completed', message: s?.message, epochsRun, logs: last, history };
@@ -125,6 +164,29 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Put the checkpoint's weights and optimiser state into a freshly built and compiled model. */
+async function restoreTraining(tf: Tf, model: tfTypes.LayersModel, c: ResumeCheckpoint, run: { batchSize: number; samples: number }): Promise<void> {
+  const was = c.loop;
+  if (was.samples !== run.samples) {
+    throw new Error(`the training split has ${run.samples} samples but the run was trained on ${was.samples}: the data changed since the checkpoint, so the run cannot continue as it was (start a new run)`);
+  }
+  if (was.batchSize !== run.batchSize) {
+    throw new Error(`the batch size is ${run.batchSize} but the run was trained with ${was.batchSize}; resume with the run's own settings`);
+  }
+  const current = model.getWeights();
+  const bad = c.weights.length !== current.length ? `${c.weights.length} weight tensors, the model has ${current.length}`
+    : c.weights.map((w, i) => (w.shape.join('x') === current[i].shape.join('x') ? '' : `'${w.name}' is ${w.shape.join('×')}, the model's is ${current[i].shape.join('×')}`)).find(Boolean);
+  if (bad) throw new Error(`the resume checkpoint does not fit this model (${bad}); was the model file changed? Start a new run`);
+  const tensors = c.weights.map((w) => toTensor(tf, w));
+  try {
+    model.setWeights(tensors);
+  } finally {
+    tf.dispose(tensors);
+  }
+  if (!model.optimizer) throw new Error('the model must be compiled before it can resume');
+  await restoreOptimizer(tf, model.optimizer, c.optimizer);
 }
 
 /** Loss and metrics over a whole split, in chunks, averaged by sample count. */

@@ -4,7 +4,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { LrScheduleSpec } from '../../modelFile/schema';
-import { monitored, monitorMode, type Callback } from './callbacks';
+import { fromJsonNumber, jsonNumber, monitored, monitorMode, type Callback } from './callbacks';
 
 export type LrSchedule = Static<typeof LrScheduleSpec>;
 
@@ -42,6 +42,14 @@ export function lrScheduleCallback(s: LrSchedule, onChange?: (e: { epoch: number
   let wait = 0;
   const mode = monitorMode(s.monitor ?? 'val_loss');
   return {
+    key: 'lrSchedule',
+    saveState: () => ({ json: { initial, best: jsonNumber(best), wait } }),
+    restoreState(_ctx, s) {
+      const j = (s.json ?? {}) as { initial?: number; best?: unknown; wait?: number };
+      initial = j.initial ?? initial;
+      best = fromJsonNumber(j.best, best);
+      wait = j.wait ?? 0;
+    },
     onTrainBegin(ctx) {
       initial = ctx.getLearningRate();
       best = mode === 'min' ? Infinity : -Infinity;

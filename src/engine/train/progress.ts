@@ -18,7 +18,8 @@ export function progressCallback(o: ProgressOptions): Callback {
   let trainStart = 0;
   let lastBatch: ProgressInfo | null = null;
   return {
-    onTrainBegin() { trainStart = now(); },
+    // a resumed run's clock continues from where it stopped
+    onTrainBegin(ctx) { trainStart = now() - (ctx.resumedFrom?.elapsedMs ?? 0); },
     onEpochBegin() { epochStart = now(); },
     onBatchEnd(ctx, epoch, batch, step, logs) {
       const t = now();

@@ -214,3 +214,39 @@ test('predict: a JSON array prints record numbers; a bad value names the file, t
   assert.equal(await noDir.exited, 2);
   assert.match(noDir.stderr(), /nothing-here: no such folder/);
 });
+
+test('train --resume: a run stopped by SIGTERM and one killed with -9 both end with the test metrics of the uninterrupted run', async () => {
+  const edit = (y: string) => y.replace(/epochs: \d+/, 'epochs: 12').replace(/^\s*earlyStopping:.*$/m, '').replace(/backend: \w+/, 'backend: cpu');
+  const ws = irisWorkspace(edit);
+  const doneLine = (r: ReturnType<typeof cli>) => JSON.parse(r.lines[r.lines.length - 1]) as { event: string; status: string; run: string; metrics: Record<string, number> };
+  const straight = cli(['train', ws.modelFile, '--runs-dir', ws.runsDir, '--json'], ws.dir);
+  assert.equal(await straight.exited, 0, straight.stderr());
+  const want = doneLine(straight).metrics;
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const run = cli(['train', ws.modelFile, '--runs-dir', ws.runsDir, '--json'], ws.dir);
+    const started = JSON.parse(await run.waitFor(event('runStarted'))) as { runDir: string };
+    await run.waitFor(event('epochEnded', (o) => (o.epoch as number) >= 3));
+    run.child.kill(signal);
+    assert.equal(await run.exited, signal === 'SIGTERM' ? 130 : null, run.stderr());
+    if (signal === 'SIGTERM') {
+      assert.equal(doneLine(run).status, 'stopped');
+      assert.equal(readRunRecord(started.runDir).status, 'stopped');
+    }
+    assert.ok(fs.existsSync(path.join(started.runDir, 'checkpoints', 'resume', 'state.json')), `${signal}: a resume checkpoint is there`);
+    const resumed = cli(['train', '--resume', started.runDir, '--json'], ws.dir);
+    assert.equal(await resumed.exited, 0, resumed.stderr());
+    const done = doneLine(resumed);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.run, started.runDir);
+    assert.deepEqual(done.metrics, want, `${signal}: resumed metrics differ from the uninterrupted run`);
+    assert.ok(resumed.lines.some(event('runStarted', (o) => typeof (o.resumed as { epoch?: number } | undefined)?.epoch === 'number')));
+    assert.equal(readMetricsLog(started.runDir).filter((l) => l.event === 'epoch').length, 12);
+  }
+  const again = cli(['train', '--resume', doneLine(straight).run], ws.dir);
+  assert.equal(await again.exited, 2);
+  assert.match(again.stderr(), /has completed: there is nothing to resume/);
+  const both = cli(['train', ws.modelFile, '--resume', doneLine(straight).run], ws.dir);
+  assert.equal(await both.exited, 2);
+  assert.match(both.stderr(), /--resume continues a run folder/);
+});

@@ -106,6 +106,23 @@ test('metrics.jsonl → the same charts as live messages; a torn last line is sk
   assert.equal(lossChart(s, 100).points, 5);
 });
 
+test('metrics.jsonl of a resumed run: lines past the resume point that a crash left behind are replaced', () => {
+  const text = [
+    { event: 'trainBegin', epochs: 2, batchSize: 16, batches: 4 },
+    { event: 'batch', epoch: 1, batch: 2, step: 2, loss: 1.0, elapsedMs: 100 },
+    { event: 'batch', epoch: 1, batch: 4, step: 4, loss: 0.8, elapsedMs: 200 },
+    { event: 'epoch', epoch: 1, step: 4, loss: 0.9, elapsedMs: 210 },
+    { event: 'batch', epoch: 2, batch: 2, step: 6, loss: 99, elapsedMs: 300 },
+    { event: 'resume', epoch: 2, batch: 0, step: 4, epochs: 2, batches: 4, elapsedMs: 210 },
+    { event: 'batch', epoch: 2, batch: 2, step: 6, loss: 0.7, elapsedMs: 320 },
+    { event: 'epoch', epoch: 2, step: 8, loss: 0.6, elapsedMs: 400 },
+  ].map((l) => JSON.stringify(l)).join('\n');
+  const messages = metricsToMessages(text, 'k');
+  assert.deepEqual(messages.map((m) => m.type), ['progress', 'progress', 'epochEnded', 'progress', 'epochEnded']);
+  const s = reduce(initialState(), { type: 'engine', messages });
+  assert.deepEqual(s.batchLoss.y, [1.0, 0.8, 0.7]);
+});
+
 test('webview → host messages are checked on arrival', () => {
   assert.deepEqual(parseFromWebview({ type: 'ready' }), { ok: true, message: { type: 'ready' } });
   assert.equal(parseFromWebview({ type: 'action', action: 'deploy' }).ok, true);

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# A single-node SLURM cluster on 127.0.0.1 for `npm run test:slurm` (Debian's slurm-wlm 22.05 + munge).
+#
+#   bash test/slurm/setup.sh          install (apt-get) what is missing, write the config, start the daemons
+#   bash test/slurm/setup.sh --stop   stop the daemons this script started (by the pids it recorded)
+#   bash test/slurm/setup.sh --check  exit 0 when a cluster answers with partition `debug`, else 1 (changes nothing)
+#
+# Idempotent: a cluster that already answers is left as it is. Needs root, or sudo without a password.
+# Partition `debug` holds this machine (all its CPUs, its memory less 1 GiB). No accounting daemon: `sacct`
+# has nothing, and `scontrol show job` describes a job until MinJobAge after it ends. KillWait is 5 s so a
+# job past its time limit is ended quickly. The pids of the daemons started here are written to
+# $STATE (one line per daemon), so --stop ends exactly those and nothing else.
+set -euo pipefail
+
+STATE=/run/model-studio-slurm.pids
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO="sudo -n"
+  else
+    echo "test/slurm/setup.sh: needs root or sudo without a password (to install slurm-wlm and munge and start their daemons)" >&2
+    exit 3
+  fi
+fi
+
+answers() {
+  command -v sinfo >/dev/null 2>&1 && timeout 10 sinfo -h -p debug -o '%a' 2>/dev/null | grep -qx up
+}
+
+if [ "${1:-}" = "--check" ]; then
+  answers
+  exit $?
+fi
+
+if [ "${1:-}" = "--stop" ]; then
+  [ -f "$STATE" ] || { echo "test/slurm/setup.sh: no daemons recorded in $STATE; nothing to stop"; exit 0; }
+  # slurmd first (it holds jobs), then slurmctld, then munged; each by the pid recorded when it started
+  for name in slurmd slurmctld munged; do
+    pid=$(awk -v n="$name" '$1 == n { print $2 }' "$STATE")
+    [ -n "$pid" ] || continue
+    if $SUDO kill -0 "$pid" 2>/dev/null; then
+      $SUDO kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      $SUDO kill -0 "$pid" 2>/dev/null && $SUDO kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  $SUDO rm -f "$STATE"
+  echo "SLURM stopped"
+  exit 0
+fi
+
+if answers; then
+  echo "SLURM already running: $(sinfo -h -p debug -o '%P %a %D node(s) %T')"
+  exit 0
+fi
+
+need=()
+for pkg in slurmctld slurmd slurm-client munge; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} (apt-get)…"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+H=$(hostname)
+CPUS=$(nproc)
+MEM=$(( $(free -m | awk '/Mem:/{print $2}') - 1024 ))
+$SUDO mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/munge
+CONF=$(cat <<CONF
+# written by Model Studio's test/slurm/setup.sh: a single-node cluster for its tests
+ClusterName=local
+SlurmctldHost=$H(127.0.0.1)
+AuthType=auth/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+ReturnToService=2
+KillWait=5
+SlurmctldPidFile=/run/slurmctld.pid
+SlurmdPidFile=/run/slurmd.pid
+SlurmdSpoolDir=/var/spool/slurmd
+StateSaveLocation=/var/spool/slurmctld
+SlurmctldLogFile=/var/log/slurm/slurmctld.log
+SlurmdLogFile=/var/log/slurm/slurmd.log
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+MpiDefault=none
+NodeName=$H NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM State=UNKNOWN
+PartitionName=debug Nodes=$H Default=YES MaxTime=INFINITE State=UP
+CONF
+)
+if [ ! -f /etc/slurm/slurm.conf ] || [ "$(cat /etc/slurm/slurm.conf)" != "$CONF" ]; then
+  if [ -f /etc/slurm/slurm.conf ] && ! grep -q "Model Studio's test/slurm/setup.sh" /etc/slurm/slurm.conf; then
+    echo "test/slurm/setup.sh: /etc/slurm/slurm.conf exists and was not written by this script, but no cluster answers; leaving it alone" >&2
+    echo "  (start your cluster, or move that file aside and run this again)" >&2
+    exit 4
+  fi
+  printf '%s\n' "$CONF" | $SUDO tee /etc/slurm/slurm.conf >/dev/null
+fi
+if [ ! -f /etc/munge/munge.key ]; then
+  $SUDO dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key status=none
+  $SUDO chown munge:munge /etc/munge/munge.key
+  $SUDO chmod 400 /etc/munge/munge.key
+fi
+$SUDO chown munge:munge /run/munge
+
+record() { echo "$1 $2" | $SUDO tee -a "$STATE" >/dev/null; }
+alive() { [ -f "$1" ] && $SUDO kill -0 "$(cat "$1")" 2>/dev/null; }
+
+if ! alive /run/munge/munged.pid; then
+  $SUDO su -s /bin/sh munge -c /usr/sbin/munged
+  for _ in $(seq 1 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
+  record munged "$(cat /run/munge/munged.pid)"
+fi
+if ! alive /run/slurmctld.pid; then
+  $SUDO slurmctld
+  for _ in $(seq 1 50); do alive /run/slurmctld.pid && break; sleep 0.1; done
+  record slurmctld "$(cat /run/slurmctld.pid)"
+fi
+if ! alive /run/slurmd.pid; then
+  $SUDO slurmd
+  for _ in $(seq 1 50); do alive /run/slurmd.pid && break; sleep 0.1; done
+  record slurmd "$(cat /run/slurmd.pid)"
+fi
+
+# the node registers within a few seconds; a node left DOWN by an earlier unclean stop is resumed
+for i in $(seq 1 60); do
+  state=$(sinfo -h -n "$H" -o '%T' 2>/dev/null || true)
+  case "$state" in
+    idle*|mixed*|allocated*) break ;;
+    down*|drain*) $SUDO scontrol update NodeName="$H" State=RESUME 2>/dev/null || true ;;
+  esac
+  sleep 0.5
+  if [ "$i" = 60 ]; then
+    echo "test/slurm/setup.sh: node $H did not come up (state: ${state:-none}); see /var/log/slurm/slurmd.log and slurmctld.log" >&2
+    exit 5
+  fi
+done
+echo "SLURM up: $(sinfo -h -p debug -o '%P %a %D node(s) %T, %c CPUs')"
