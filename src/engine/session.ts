@@ -169,6 +169,10 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
     epochs: { planned: spec.train.epochs, completed: from?.epochsCompleted ?? 0 },
     ...(from ? { resumes: [...(before?.resumes ?? []), { at: new Date().toISOString(), epoch: from.epoch, batch: from.batch, step: from.step }] } : {}),
   });
+  if (resumeDir && !from && fs.existsSync(run.file('metrics')) && fs.statSync(run.file('metrics')).size > 0) {
+    // an attempt that stopped before its first checkpoint: it starts over, and its lines are superseded
+    fs.appendFileSync(run.file('metrics'), `\n${JSON.stringify({ event: 'resume', epoch: 1, batch: 0, step: 0 })}\n`);
+  }
   if (from) log('info', `resuming at epoch ${from.epoch}${from.batch > 0 ? `, batch ${from.batch + 1}` : ''} (step ${from.step}) from ${path.relative(run.dir, resumeFolder as string)}`);
   let best: { epoch: number; monitor: string; value: number } | undefined = from ? before?.best : undefined;
 

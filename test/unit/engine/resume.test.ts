@@ -154,3 +154,16 @@ test('a resume checkpoint that does not fit the model is refused with the reason
   const err3 = third.events.find((e) => e.type === 'error');
   assert.match(err3 && err3.type === 'error' ? err3.message : '', /the data changed since the checkpoint/);
 });
+
+test('resuming a run stopped before its first checkpoint starts it over in its folder, superseding its lines', async () => {
+  const spec = makeSpec({ train: { epochs: 2, backend: 'cpu' } });
+  const data = blobs(120);
+  const straight = await attempt(spec, data);
+  const first = await attempt(spec, data, { stopAtStep: 2 });
+  fs.rmSync(path.join(first.dir, 'checkpoints', 'resume'), { recursive: true });
+  const second = await attempt(spec, data, { resumeDir: first.dir });
+  assert.equal(second.status, 'completed');
+  assertSameRun(second.dir, straight.dir);
+  const batches = readMetricsLog(second.dir).filter((l) => l.event === 'batch');
+  assert.deepEqual(batches.map((l) => l.step), readMetricsLog(straight.dir).filter((l) => l.event === 'batch').map((l) => l.step));
+});
