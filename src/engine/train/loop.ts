@@ -34,6 +34,12 @@ export interface TrainLoopOptions {
   resume?: ResumeCheckpoint;
   /** receives a resumable checkpoint after each epoch and when a stop ends an epoch part-way */
   checkpoint?: (c: ResumeCheckpoint) => void | Promise<void>;
+  /**
+   * the largest share of training time epoch checkpoints may take (default 0.05): with epochs of a few
+   * milliseconds, an fsynced checkpoint after each would dominate, so such runs write one every few
+   * epochs instead (a stop is always checkpointed where it happens)
+   */
+  checkpointBudget?: number;
 }
 
 export interface TrainResult {
@@ -102,6 +108,15 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     optimizer: await captureOptimizer(optimizer),
     callbacks: await cbs.saveStates(ctx),
   });
+  const budget = o.checkpointBudget ?? 0.05;
+  let lastCheckpoint = { endedAt: -Infinity, tookMs: 0 };
+  const checkpointNow = async (pos: ResumePosition, shuffleState: number, partial: { sums: Logs; seen: number }) => {
+    if (!o.checkpoint) return;
+    const t0 = Date.now();
+    await o.checkpoint(await snapshot(pos, shuffleState, partial));
+    lastCheckpoint = { endedAt: Date.now(), tookMs: Date.now() - t0 };
+  };
+  const checkpointDue = () => Date.now() - lastCheckpoint.endedAt >= (lastCheckpoint.tookMs * (1 - budget)) / budget;
   try {
     await cbs.trainBegin(ctx);
     if (resume) cbs.restoreStates(ctx, resume.callbacks);
@@ -143,7 +158,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
       const current = stop as { reason: EndReason } | null;
       if (current && (current.reason === 'stopped' || current.reason === 'failed') && seen < n) {
         // a stop part-way through the epoch: keep exactly this point (a failure keeps the last good one)
-        if (current.reason === 'stopped' && o.checkpoint) await o.checkpoint(await snapshot({ epoch, batch: done, step }, epochRngState, { sums, seen }));
+        if (current.reason === 'stopped') await checkpointNow({ epoch, batch: done, step }, epochRngState, { sums, seen });
         break;
       }
       const logs: Logs = {};
@@ -155,7 +170,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
       history.push(logs);
       await cbs.epochEnd(ctx, epoch, logs);
       const after = stop as { reason: EndReason } | null;
-      if (o.checkpoint && after?.reason !== 'failed') await o.checkpoint(await snapshot({ epoch: epoch + 1, batch: 0, step }, rng.getState(), { sums: {}, seen: 0 }));
+      if (after?.reason !== 'failed' && (after?.reason === 'stopped' || checkpointDue())) {
+        await checkpointNow({ epoch: epoch + 1, batch: 0, step }, rng.getState(), { sums: {}, seen: 0 });
+      }
     }
     const s = stop as { reason: Exclude<EndReason, 'completed'>; message?: string } | null;
     const result: TrainResult = { reason: s?.reason ?? 'completed', message: s?.message, epochsRun, logs: last, history };

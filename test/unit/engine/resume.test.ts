@@ -167,3 +167,35 @@ test('resuming a run stopped before its first checkpoint starts it over in its f
   const batches = readMetricsLog(second.dir).filter((l) => l.event === 'batch');
   assert.deepEqual(batches.map((l) => l.step), readMetricsLog(straight.dir).filter((l) => l.event === 'batch').map((l) => l.step));
 });
+
+test('epoch checkpoints keep to their share of training time: tiny epochs get one every few epochs; a stop always gets one', async () => {
+  const { selectBackend } = await import('../../../src/engine/backends');
+  const { buildModel } = await import('../../../src/engine/model');
+  const { compileModel } = await import('../../../src/engine/compile');
+  const { trainLoop } = await import('../../../src/engine/train/loop');
+  const { tf } = await selectBackend('cpu');
+  const spec = makeSpec({ train: { epochs: 150, batchSize: 64, backend: 'cpu' } });
+  const data = blobs(60);
+  const built = buildModel(tf, spec, data.preprocessing);
+  const compiled = compileModel(tf, built.model, spec, data.preprocessing, built.outputKind);
+  const written: number[] = [];
+  const controller = new AbortController();
+  // a checkpoint that costs 30 ms of the loop's time (as an fsynced write of a large model would)
+  const slowWrite = (c: { loop: { epoch: number; batch: number } }) => {
+    written.push(c.loop.epoch);
+    const until = Date.now() + 30;
+    while (Date.now() < until) { /* the cost of writing */ }
+  };
+  let epochsSeen = 0;
+  const result = await trainLoop({
+    tf, model: built.model, compiled, train: data.train, epochs: 150, batchSize: 64, shuffle: true, seed: 1,
+    callbacks: [{ onEpochEnd: (_c, e) => { epochsSeen = e; if (e === 130) controller.abort(); } }], signal: controller.signal,
+    checkpoint: slowWrite,
+  });
+  assert.equal(result.reason, 'stopped');
+  assert.equal(epochsSeen, 130);
+  assert.equal(written[0], 2, 'the first epoch is always checkpointed');
+  assert.ok(written.length <= 130 / 4, `${written.length} checkpoints for 130 tiny epochs`);
+  assert.equal(written[written.length - 1], 131, 'the stop at the end of epoch 130 is checkpointed');
+  built.model.dispose();
+});
