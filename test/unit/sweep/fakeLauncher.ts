@@ -18,6 +18,9 @@ export interface FakeOptions {
   fails?: (params: Record<string, unknown>) => boolean;
   /** trials that cannot start: no run folder, exit code 2 */
   invalid?: (params: Record<string, unknown>) => boolean;
+  /** trials start their first epoch only once this many run at once (or after 5 s), so a test of the
+   * concurrency limit does not depend on how fast a loaded machine launches the next trial */
+  gate?: number;
 }
 
 export const defaultLoss = (p: Record<string, unknown>, epoch: number): number => {
@@ -86,7 +89,13 @@ export class FakeLauncher implements TrialLauncher {
       }
       setTimeout(tick, this.o.epochMs?.(t) ?? 5);
     };
-    setTimeout(tick, this.o.epochMs?.(t) ?? 5);
+    const gate = this.o.gate;
+    if (gate === undefined) setTimeout(tick, this.o.epochMs?.(t) ?? 5);
+    else {
+      const deadline = Date.now() + 5000;
+      const wait = () => (this.running >= gate || Date.now() > deadline ? tick() : setTimeout(wait, 2));
+      wait();
+    }
     return { stop: () => { stop = true; }, kill: () => { killed = true; }, ended };
   }
 }

@@ -211,7 +211,7 @@ test('maxConcurrent caps trials below `parallel` (VS Code: modelStudio.maxConcur
     const launcher = new FakeLauncher();
     await runSweep({ specPath: ws.file, workspaceRoot: ws.root, launcher, maxConcurrent: () => 1, onEvent: () => undefined, pollMs: 5 });
     assert.equal(launcher.maxRunning, 1);
-    const wide = new FakeLauncher();
+    const wide = new FakeLauncher({ gate: 3 });
     await runSweep({ specPath: ws.file, workspaceRoot: ws.root, launcher: wide, onEvent: () => undefined, pollMs: 5, trials: 6 });
     assert.equal(wide.maxRunning, 3);
     assert.equal(wide.launched.length, 6, '--trials overrides the file');
