@@ -8,7 +8,9 @@ import { prepareData } from '../engine/data/index';
 import { describeColumn, inferColumns } from '../engine/data/infer';
 import { displayPath, readTable, type Table } from '../engine/data/read';
 import { DataError, type ColumnInfo, type DatasetInfo, type PreparedData } from '../engine/data/types';
-import { findWorkspaceRoot, formatProblem, loadModelFile, SpecError } from '../modelFile';
+import { modelSize } from '../engine/model';
+import { limit } from '../limits';
+import { describeEstimate, findWorkspaceRoot, formatProblem, loadModelFile, problemAtField, SpecError } from '../modelFile';
 import type { ModelSpecFile } from '../modelFile/schema';
 
 const USAGE = 'usage: model-studio inspect FILE [--json]\n' +
@@ -52,10 +54,24 @@ export async function run(args: string[], io: Output = STDIO): Promise<number> {
     throw err;
   }
   const shapes = tensorShapes(prepared);
+  // The model's size on this data (what training checks before it allocates anything).
+  const size = modelSize(spec, prepared.preprocessing, prepared.train.n);
+  const maxBytes = limit('modelMemoryBytes');
+  const { estimate } = size;
+  const model = {
+    parameters: estimate.parameters, activationsPerSample: estimate.activationsPerSample, batchSize: estimate.batchSize,
+    parameterBytes: estimate.parameterBytes, activationBytes: estimate.activationBytes, trainingBytes: estimate.totalBytes, limitBytes: maxBytes,
+    layers: estimate.layers.map((l) => ({ layer: l.index < spec.model.layers.length ? `model.layers[${l.index}]` : 'output (added from the task)', type: l.type, outputShape: l.outputShape ?? null, parameters: l.parameters })),
+  };
   if (json) {
-    io.out(`${JSON.stringify({ modelFile: file, task: prepared.task, ...prepared.info, inputKind: prepared.preprocessing.inputKind, tensors: shapes }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ modelFile: file, task: prepared.task, ...prepared.info, inputKind: prepared.preprocessing.inputKind, tensors: shapes, model }, null, 2)}\n`);
   } else {
     io.out(render(file, spec, prepared, shapes));
+    io.out(`\nmodel size: ${describeEstimate(estimate, maxBytes)}\n`);
+  }
+  if (size.tooBig) {
+    io.err(`${formatProblem(problemAtField(file, size.tooBig.path, size.tooBig.message))}\n`);
+    return 1;
   }
   return 0;
 }

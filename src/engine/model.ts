@@ -4,6 +4,8 @@
  * so the same file, seed and backend give the same numbers.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { limit } from '../limits';
+import { estimateModel, modelTooBig, type ModelEstimate } from '../modelFile/modelSize';
 import type { Layer, ModelSpecFile } from '../modelFile/schema';
 import type { Preprocessing } from './data/types';
 import { createSeedSource, type SeedSource } from './train/rng';
@@ -230,6 +232,23 @@ function vocabularySize(preprocessing: Preprocessing, spec: ModelSpecFile): numb
   const text = preprocessing.features.find((f) => f.kind === 'text');
   if (text && text.kind === 'text') return text.vocabulary.length;
   return spec.data.text?.maxTokens;
+}
+
+// ---------------------------------------------------------------- size
+
+/**
+ * The model's size on the prepared data (exact input shape and classes), and the problem when training it
+ * would need more memory than the limit: the check validation makes on a lower bound, repeated now that a
+ * one-hot column's categories or the vocabulary are known. Nothing is allocated.
+ */
+export function modelSize(spec: ModelSpecFile, preprocessing: Preprocessing, trainRows: number): { estimate: ModelEstimate; tooBig?: { path: string; message: string } } {
+  const batchSize = Math.max(1, Math.min(spec.train.batchSize, trainRows || spec.train.batchSize));
+  const { estimate } = estimateModel(spec.model.layers, {
+    shape: preprocessing.inputShape, exact: true, outputUnits: outputUnits(spec.task, preprocessing),
+    vocabulary: vocabularySize(preprocessing, spec) ?? 10000,
+  }, { batchSize, optimizer: spec.train.optimizer });
+  const problem = modelTooBig(estimate, limit('modelMemoryBytes'), spec.model.layers, spec.train.optimizer.type);
+  return { estimate, ...(problem ? { tooBig: { path: `model.layers[${problem.layer}].${problem.field}`, message: problem.message } } : {}) };
 }
 
 // ---------------------------------------------------------------- summary

@@ -12,11 +12,13 @@ import type { FieldOverride } from '../modelFile';
 type SplitName = (typeof SPLITS)[number];
 type Mode = 'auto' | 'min' | 'max';
 import { findWorkspaceRoot } from '../modelFile/paths';
+import { describeEstimate } from '../modelFile/modelSize';
+import { limit } from '../limits';
 import type { PreparedData, RawRecord, SplitData } from './data/types';
 import { DataError } from './data/types';
 import { prepareData, readTable, encodeRecords, encodeLabel } from './data';
 import { selectBackend, type Tf } from './backends';
-import { buildModel, formatSummary, summarizeModel, ModelBuildError } from './model';
+import { buildModel, formatSummary, modelSize, summarizeModel, ModelBuildError } from './model';
 import { compileModel } from './compile';
 import { trainLoop } from './train/loop';
 import { progressCallback } from './train/progress';
@@ -145,6 +147,13 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
 
   const data = opts.data ?? (await prepareData(spec, specPath, { workspaceRoot: opts.workspaceRoot }));
   for (const w of data.info.warnings) log('warn', w);
+  // Before any backend allocates it: with the data's exact shape, will the model fit in memory?
+  const size = modelSize(spec, data.preprocessing, data.train.n);
+  if (size.tooBig) {
+    const { problemAtField, SpecError } = await import('../modelFile');
+    throw new SpecError([problemAtField(specPath, size.tooBig.path, size.tooBig.message)]);
+  }
+  log('info', `model size: ${describeEstimate(size.estimate, limit('modelMemoryBytes'))}`);
   const { tf, info: backend } = await selectWorkingBackend(spec, data, opts.nativeDir, log);
   log('info', `backend: ${backend.device} — ${backend.reason}`);
   for (const f of backend.kernels?.fallbacks ?? []) {

@@ -3,8 +3,10 @@
  * involved and why they disagree. Runs only on a spec that passed the schema stage.
  */
 import * as path from 'node:path';
-import type { ModelSpecFile } from './schema';
+import type { Layer, ModelSpecFile } from './schema';
+import { limit } from '../limits';
 import { checkLayerShapes, type InputInfo } from './layerShapes';
+import { estimateModel, modelTooBig, type SizeInput } from './modelSize';
 import { problemAt, type ParsedText } from './parse';
 import { resolveInWorkspaceAsync } from './paths';
 import { formatFromExtension, guessKind, NotDataFileError, peekFolder, peekTable, statData } from './peek';
@@ -103,9 +105,18 @@ export async function checkCrossField(parsed: ParsedText, spec: ModelSpecFile, o
   // --- the data source
   const input = await checkSource(parsed, spec, opts, out);
   const layers = spec.model.layers;
-  for (const p of checkLayerShapes(layers, input, data.text?.maxTokens)) {
+  const rankProblems = checkLayerShapes(layers, input, data.text?.maxTokens);
+  for (const p of rankProblems) {
     out.push(problemAt(parsed, ['model', 'layers', p.layer, p.field], p.message, { severity: p.severity, value: layers[p.layer].type }));
   }
+  checkLayerNames(parsed, layers, out);
+  const { estimate, problems: sizeProblems } = estimateModel(layers, sizeInput(spec, input), train);
+  // Sizes are only meaningful where the ranks agree; a rank problem already says what is wrong.
+  if (!rankProblems.some((p) => p.severity === 'error')) {
+    for (const p of sizeProblems) out.push(problemAt(parsed, ['model', 'layers', p.layer, p.field], p.message, { value: (layers[p.layer] as Record<string, unknown>)[p.field] }));
+  }
+  const tooBig = modelTooBig(estimate, limit('modelMemoryBytes'), layers, train.optimizer.type);
+  if (tooBig) out.push(problemAt(parsed, ['model', 'layers', tooBig.layer, tooBig.field], tooBig.message, { value: (layers[tooBig.layer] as Record<string, unknown> | undefined)?.[tooBig.field] }));
   return out;
 }
 
@@ -117,6 +128,37 @@ export function epochMetricNames(spec: Pick<ModelSpecFile, 'task' | 'train'>): s
   if (spec.task === 'classification') metrics.add('accuracy');
   const names = ['loss', ...[...metrics].flatMap((m) => [m, ...(METRIC_ALIASES[m] ?? [])])];
   return [...names, ...names.map((n) => `val_${n}`)];
+}
+
+/** The input the size estimate starts from: the shape found for the data, the classes a lower bound. */
+export function sizeInput(spec: ModelSpecFile, input: InputInfo): SizeInput {
+  return {
+    shape: input.shape,
+    exact: input.exact ?? false,
+    outputUnits: spec.task === 'regression' ? 1 : 2,
+    vocabulary: spec.data.text?.maxTokens ?? 10000,
+  };
+}
+
+/** Layer names become weight names in the saved model: two layers may not share one (TF.js fails late, without the field). */
+function checkLayerNames(parsed: ParsedText, layers: readonly Layer[], out: SpecProblem[]): void {
+  const seen = new Map<string, number>();
+  layers.forEach((layer, i) => {
+    const names = [layer.name, layer.type === 'bidirectional' ? (layer.layer as Record<string, unknown> | undefined)?.name : undefined];
+    for (const name of names) {
+      if (typeof name !== 'string') continue;
+      const first = seen.get(name);
+      if (first !== undefined) {
+        out.push(problemAt(parsed, ['model', 'layers', i, 'name'], `\`model.layers[${i}].name\` is \`${name}\`, the name of \`model.layers[${first}]\` too; layer names must be unique (or leave \`name\` out for a generated one).`, { value: name }));
+      } else {
+        seen.set(name, i);
+      }
+    }
+  });
+  const reserved = layers.findIndex((l, i) => l.name === 'input' || (l.name === 'output' && i < layers.length - 1));
+  if (reserved >= 0) {
+    out.push(problemAt(parsed, ['model', 'layers', reserved, 'name'], `\`model.layers[${reserved}].name\` is \`${String(layers[reserved].name)}\`, a name the model keeps for its own input and output layers; choose another.`, { value: layers[reserved].name }));
+  }
 }
 
 /** Which parameters each optimiser / schedule reads (as src/engine builds them); the others do nothing. */
@@ -154,24 +196,29 @@ async function checkSource(parsed: ParsedText, spec: ModelSpecFile, opts: CrossF
     out.push(problemAt(parsed, src, e.problems[0].message, { value: data.source }));
     return { kind: 'unknown', textUndeclared: false, why: '' };
   }
+  // One sample's shape as the pipeline makes it (media.ts, text.ts defaults): exact for images and token sequences.
+  const imageShape = [...(data.image?.size ?? [28, 28]), data.image?.channels ?? 3];
+  const sequenceShape = [data.text?.sequenceLength ?? 100];
   const folderInput = (texts = Boolean(data.text && !data.image)): InputInfo => texts
-    ? { kind: 'sequence', textUndeclared: false, why: `\`data.source\` ${data.source} is a folder of texts` }
-    : { kind: 'image', textUndeclared: false, why: `\`data.source\` ${data.source} is a folder of images` };
+    ? { kind: 'sequence', textUndeclared: false, why: `\`data.source\` ${data.source} is a folder of texts`, shape: sequenceShape, exact: true }
+    : { kind: 'image', textUndeclared: false, why: `\`data.source\` ${data.source} is a folder of images`, shape: imageShape, exact: true };
   const tableInput = (columns: string[] | undefined, sample: Record<string, unknown>[] = []): InputInfo => {
     const features = data.features ?? (columns ?? Object.keys(data.columns ?? {})).filter((c) => c !== data.label && !(data.exclude ?? []).includes(c));
     const images = declared('image').filter((c) => features.includes(c));
     const texts = declared('text').filter((c) => features.includes(c));
-    if (images.length > 0) return { kind: 'image', textUndeclared: false, why: `image column \`${images[0]}\`` };
-    if (texts.length > 0) return { kind: 'sequence', textUndeclared: false, why: `text column \`${texts[0]}\`` };
+    if (images.length > 0) return { kind: 'image', textUndeclared: false, why: `image column \`${images[0]}\``, shape: imageShape, exact: true };
+    if (texts.length > 0) return { kind: 'sequence', textUndeclared: false, why: `text column \`${texts[0]}\``, shape: sequenceShape, exact: true };
     // Undeclared columns get their type from the values: guess from the first rows as the pipeline would.
     const undeclared = features.filter((c) => data.columns?.[c]?.type === undefined);
     const guessed = undeclared.map((c) => [c, guessKind(sample.map((r) => r[c]))] as const);
     const image = guessed.find(([, k]) => k === 'image');
-    if (image) return { kind: 'image', textUndeclared: false, why: `column \`${image[0]}\` holds image paths` };
+    if (image) return { kind: 'image', textUndeclared: false, why: `column \`${image[0]}\` holds image paths`, shape: imageShape, exact: true };
     const text = guessed.find(([, k]) => k === 'text');
-    if (text) return { kind: 'sequence', textUndeclared: false, why: `column \`${text[0]}\` looks like free text` };
-    if (data.text) return { kind: 'sequence', textUndeclared: false, why: '`data.text` is set' };
-    return { kind: 'tabular', textUndeclared: true, why: `\`data.source\` ${data.source} is a table with no column declared image or text` };
+    if (text) return { kind: 'sequence', textUndeclared: false, why: `column \`${text[0]}\` looks like free text`, shape: sequenceShape, exact: true };
+    if (data.text) return { kind: 'sequence', textUndeclared: false, why: '`data.text` is set', shape: sequenceShape, exact: true };
+    // Each feature encodes to at least one number (a one-hot category to more): a lower bound on the width.
+    const width = columns || data.features ? features.length : undefined;
+    return { kind: 'tabular', textUndeclared: true, why: `\`data.source\` ${data.source} is a table with no column declared image or text`, shape: width ? [width] : undefined, exact: false };
   };
 
   if (!opts.checkData) {

@@ -25,6 +25,7 @@ import { checkSchema } from './validate';
 export { formatProblem, SpecError, type SpecProblem } from './problems';
 export { findWorkspaceRoot, findWorkspaceRootAsync, resolveInWorkspace, resolveInWorkspaceAsync } from './paths';
 export { peekColumns } from './peek';
+export { describeEstimate, estimateModel, modelTooBig, type ModelEstimate } from './modelSize';
 export { modelFileJsonSchema, writeSchemaFile } from './jsonSchema';
 export * from './schema';
 export { checkValueAt, dotted, goalOf, gridValues, REPORT_METRICS, resolveFieldPath, setAtPath, type SweepParam, type SweepPlan } from './sweepCheck';
@@ -159,6 +160,18 @@ export function resolveDataSource(spec: ModelSpecFile, file: string, workspaceRo
     const parsed = parseModelText(text, file);
     throw new SpecError([problemAt(parsed, ['data', 'source'], err.problems[0].message, { value: spec.data.source })]);
   }
+}
+
+/** A problem at a field of a model file on disk, located in its current text (for checks the engine makes after validation). */
+export function problemAtField(file: string, fieldPath: string, message: string, extra: Partial<SpecProblem> = {}): SpecProblem {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // the file is gone: keep line 1
+  }
+  const at = locateField(text, fieldPath);
+  return fileProblem(file, message, { path: fieldPath, ...(at ? { line: at.line, column: at.column, endLine: at.endLine, endColumn: at.endColumn } : {}), ...extra });
 }
 
 /**

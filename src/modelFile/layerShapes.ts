@@ -14,6 +14,10 @@ export interface InputInfo {
   textUndeclared: boolean;
   /** how the input came to be, for messages: "`data.source` data/iris.csv is a table with no image or text column" */
   why: string;
+  /** one sample's shape, for the size estimate (modelSize.ts); absent when nothing is known */
+  shape?: number[];
+  /** whether `shape` is exact (images, token sequences) or a lower bound (a table's features before encoding) */
+  exact?: boolean;
 }
 
 export interface ShapeProblem {

@@ -159,3 +159,30 @@ test('undeclared columns that hold image paths or free text count as such (guess
   const convOnText = await check(edit('  source: flowers.csv\n  label: species', '  source: reviews.csv\n  label: stars', layers('{ type: conv2d, filters: 2, kernelSize: 3 }')), { files: { 'reviews.csv': sentences } });
   assert.match(only(convOnText.errors, 'model.layers[0].type').message, /column `review` looks like free text/);
 });
+
+test('a layer too big to train is refused at validation with the estimate and the limit (was ok, then 13 GB)', async () => {
+  const r = await check(edit('{ type: dense, units: 8, activation: relu }', '{ type: dense, units: 1000000000 }'));
+  assert.equal(r.valid, false);
+  const p = only(r.errors, 'model.layers[0].units');
+  assert.deepEqual([p.line, p.column], [8, 29]);
+  assert.match(p.message, /too big to train: about [\d,]+ parameters and [\d,]+ activations per sample; training needs about [\d.]+ GB .*more than the limit of 4 GB.*MODEL_STUDIO_MAX_MODEL_MEMORY/);
+  const images = await check(edit('  label: species', '  label: species\n  columns: { sepal_length: { type: image } }\n  image: { size: [4096, 4096] }').replace('{ type: dense, units: 8, activation: relu }', '{ type: conv2d, filters: 64, kernelSize: 3 }'));
+  assert.match(only(images.errors, 'model.layers[0].filters').message, /too big to train.*smaller `train.batchSize`/);
+});
+
+test('reshape sizes, kernels larger than their input and duplicate layer names are validation errors (were TF.js errors at training)', async () => {
+  const reshape = await check(edit('    - { type: dense, units: 8, activation: relu }', '    - { type: dense, units: 12 }\n    - { type: reshape, targetShape: [5, 3] }\n    - { type: flatten }'));
+  assert.match(only(reshape.errors, 'model.layers[1].targetShape').message, /`targetShape` \[5, 3\] holds 15 values, but the output of `model.layers\[0\]` \(dense\) has 12 per sample \(\[12\]\); the sizes must multiply to 12/);
+  const fine = await check(edit('    - { type: dense, units: 8, activation: relu }', '    - { type: dense, units: 12 }\n    - { type: reshape, targetShape: [4, -1] }\n    - { type: flatten }'));
+  assert.equal(fine.valid, true, fine.errors.map((e) => e.message).join('\n'));
+  const twoFree = await check(edit('    - { type: dense, units: 8, activation: relu }', '    - { type: dense, units: 12 }\n    - { type: reshape, targetShape: [-1, -1] }\n    - { type: flatten }'));
+  assert.match(only(twoFree.errors, 'model.layers[1].targetShape').message, /at most one -1/);
+  const kernel = await check(edit('  label: species', '  label: species\n  columns: { sepal_length: { type: image } }\n  image: { size: [8, 8] }').replace('{ type: dense, units: 8, activation: relu }', '{ type: conv2d, filters: 4, kernelSize: 9 }\n    - { type: flatten }'));
+  assert.match(only(kernel.errors, 'model.layers[0].kernelSize').message, /kernel of 9×9, larger than its input \[8, 8\]/);
+  const names = await check(edit('    - { type: dense, units: 8, activation: relu }', '    - { type: dense, units: 8, name: hidden }\n    - { type: dense, units: 4, name: hidden }'));
+  const dup = only(names.errors, 'model.layers[1].name');
+  assert.match(dup.message, /`model.layers\[1\].name` is `hidden`, the name of `model.layers\[0\]` too; layer names must be unique/);
+  assert.equal(dup.line, 9);
+  const reserved = await check(edit('    - { type: dense, units: 8, activation: relu }', '    - { type: dense, units: 8, name: input }'));
+  assert.match(only(reserved.errors, 'model.layers[0].name').message, /keeps for its own input and output layers/);
+});
