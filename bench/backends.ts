@@ -21,7 +21,7 @@ export async function loadBackend(name: string): Promise<{ tf: typeof tfTypes; k
     await tf.setBackend('wasm');
     for (const l of process.listeners('uncaughtException')) if (!ue.includes(l)) process.off('uncaughtException', l);
     for (const l of process.listeners('unhandledRejection')) if (!ur.includes(l)) process.off('unhandledRejection', l);
-    device = 'CPU (WebAssembly SIMD, 1 thread)';
+    device = 'CPU (WebAssembly SIMD)';
   } else if (name === 'webgpu') {
     device = await setUpWebGpu();
     require('@tensorflow/tfjs-backend-webgpu');

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadBackend } from './backends';
+import { kernelRuntimeInfo } from '../src/engine/backends/kernels/gemm';
 import { MODELS, type ModelName } from './models';
 
 async function main(): Promise<void> {
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(JSON.stringify({
     model, backend: backend === 'wasm-stock' ? 'wasm (stock kernels)' : tf.getBackend(), device, kernels, fallbacks,
+    threads: kernelRuntimeInfo()?.threads ?? 1, simd: kernelRuntimeInfo()?.simd,
     samplesPerSec: n / seconds[1], epochSeconds: seconds,
     // CPU seconds of this process in epoch 2: steadier than wall time when others share the cores.
     samplesPerCpuSec: n / cpuSeconds[1], epochCpuSeconds: cpuSeconds,

@@ -1,9 +1,12 @@
 /**
  * `npm run bench [-- --quick] [-- --backends wasm,cpu,webgpu] [-- --reps N]`
  *
- * Times the three models of issue 8 on every TF.js backend that loads and on PyTorch, alternating
- * the contenders, several repetitions, medians; also the train command's time to its first batch
- * and peak memory. Prints a table and writes bench/results.json. It reports; it never fails on a number.
+ * Times the three models of issue 8 on every TF.js backend that loads and on PyTorch at 1 and at 2
+ * threads (the faster of the two, per model, is the reference: its best thread count changes by model
+ * and by minute on a shared machine), alternating the contenders, several repetitions, medians; the
+ * GEMM GFLOP/s of ours and of OpenBLAS at the models' real shapes; the train command's time to its
+ * first batch and peak memory. Prints tables and writes bench/results.json. It reports; it never
+ * fails on a number. PyTorch comes from Debian (bench/setup.sh, run here when it is missing).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
@@ -11,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MODEL_NAMES, type ModelName } from './models';
 import { firstBatchLatency, type LatencyResult } from './latency';
+import { GEMM_SHAPES } from './gemm_shapes';
 
 interface Options { quick: boolean; reps: number; backends: string[]; torch: boolean; out: string }
 
@@ -40,7 +44,8 @@ function parseArgs(argv: string[]): Options {
       process.exit(2);
     }
   }
-  if (!o.reps || !Number.isFinite(o.reps)) o.reps = o.quick ? 1 : 3;
+  // At least 3 even in quick mode: one repetition of each makes a ratio of two noisy numbers.
+  if (!o.reps || !Number.isFinite(o.reps)) o.reps = 3;
   if (o.backends.length === 0 || (o.backends.length === 1 && o.backends[0] === 'webgpu')) {
     // Default: the embedded default and the pure-JS fallback; cpu is slow, so quick mode skips it.
     o.backends = [...(o.quick ? ['wasm'] : ['wasm', 'cpu']), ...o.backends];
@@ -86,13 +91,28 @@ function runJson(cmd: string, args: string[], timeoutMs: number, env: NodeJS.Pro
 }
 
 /** The first python that imports torch: `python3` on PATH, else Debian's (a pyenv shim may hide it). */
-function torchInfo(): { ok: boolean; python?: string; reason?: string } {
+function findTorch(): { ok: boolean; python?: string; reason?: string } {
   for (const python of ['python3', '/usr/bin/python3']) {
     const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
     if (r.status === 0) return { ok: true, python };
   }
-  return { ok: false, reason: 'no python3 can import torch (apt-get install python3-torch libopenblas0-openmp)' };
+  return { ok: false, reason: 'no python3 can import torch (bash bench/setup.sh installs python3-torch and libopenblas0-openmp)' };
 }
+
+/** PyTorch, installed by bench/setup.sh first when it is missing (Debian packages; needs root or sudo). */
+function torchInfo(): { ok: boolean; python?: string; reason?: string } {
+  const found = findTorch();
+  const openmp = existsSync('/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3') || process.arch !== 'x64';
+  if (found.ok && openmp) return found;
+  console.log('bench: PyTorch or OpenBLAS-OpenMP is missing; running bench/setup.sh');
+  const r = spawnSync('bash', [path.join(__dirname, 'setup.sh')], { stdio: 'inherit' });
+  if (r.status !== 0) return found.ok ? found : { ok: false, reason: `${found.reason}; bench/setup.sh failed (exit ${r.status})` };
+  return findTorch();
+}
+
+/** PyTorch's thread counts to time: 1 and 2 (the machine this is tuned on has 2 cores), and all cores. */
+const TORCH_THREADS = [...new Set([1, 2, os.availableParallelism()])];
+const torchName = (threads: number) => `pytorch-${threads}t`;
 
 function median(xs: number[]): number | undefined {
   if (xs.length === 0) return undefined;
@@ -120,7 +140,8 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const mode = o.quick ? 'quick' : 'full';
   const torch: { ok: boolean; python?: string; reason?: string } = o.torch ? torchInfo() : { ok: false, reason: 'skipped (--no-torch)' };
-  const contenders = [...o.backends, ...(torch.ok ? ['pytorch'] : [])];
+  const torchContenders = torch.ok ? TORCH_THREADS.map(torchName) : [];
+  const contenders = [...o.backends, ...torchContenders];
   const samples: Record<string, Record<string, Sample[]>> = {};
   const started = Date.now();
   console.log(`Model Studio bench (${mode}): ${o.reps} repetition(s), contenders ${contenders.join(', ')}` +
@@ -132,8 +153,10 @@ async function main(): Promise<void> {
       const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
       for (const c of order) {
         const batches = String(BATCHES[mode][model]);
-        const s = c === 'pytorch'
-          ? await runJson(torch.python ?? 'python3', [path.join(__dirname, 'torch_models.py'), model, batches, '1'], 600_000, torchEnv())
+        const torchThreads = TORCH_THREADS.find((t) => torchName(t) === c);
+        const s = torchThreads !== undefined
+          ? await runJson(torch.python ?? 'python3', [path.join(__dirname, 'torch_models.py'), model, batches, '1'], 600_000,
+            { ...torchEnv(), MODEL_STUDIO_BENCH_TORCH_THREADS: String(torchThreads) })
           : await runJson(process.execPath, ['--import', 'tsx', path.join(__dirname, 'contender.ts'), c, model, batches, '1'], 600_000);
         ((samples[model] ??= {})[c] ??= []).push(s);
         const v = s.samplesPerSec;
@@ -142,24 +165,28 @@ async function main(): Promise<void> {
     }
   }
 
+  const gemm = await gemmTable(o, torch);
+
   let latency: LatencyResult;
   try {
-    latency = await firstBatchLatency(path.join(__dirname, '..'), o.quick ? 1 : 3);
+    latency = await firstBatchLatency(path.join(__dirname, '..'), 3);
   } catch (e) {
     latency = { ok: false, reason: e instanceof Error ? e.message : String(e) };
   }
 
-  const results = summarise(samples, contenders, o, torch, latency, mode, (Date.now() - started) / 1000);
+  const results = { ...summarise(samples, contenders, torchContenders, o, torch, latency, mode, (Date.now() - started) / 1000), gemm };
   printTable(results);
+  printGemm(gemm);
   writeAtomic(o.out, JSON.stringify(results, null, 2) + '\n');
   console.log(`\nwrote ${path.relative(process.cwd(), o.out)}`);
 }
 
-interface Contender { backend?: string; samplesPerSec?: number; runs: number[]; peakRssMB?: number; error?: string; [k: string]: unknown }
+interface Contender { backend?: string; samplesPerSec?: number; samplesPerCpuSec?: number; runs: number[]; peakRssMB?: number; error?: string; [k: string]: unknown }
 
-function summarise(samples: Record<string, Record<string, Sample[]>>, contenders: string[], o: Options,
+function summarise(samples: Record<string, Record<string, Sample[]>>, contenders: string[], torchContenders: string[], o: Options,
   torch: { ok: boolean; reason?: string }, latency: LatencyResult, mode: string, seconds: number) {
-  const models: Record<string, Record<string, unknown>> = {};
+  const models: Record<string, ModelSummary> = {};
+  const round = (x: number | undefined) => (x === undefined ? null : Math.round(x * 1000) / 1000);
   for (const model of MODEL_NAMES) {
     const byC: Record<string, Contender> = {};
     for (const c of contenders) {
@@ -173,8 +200,8 @@ function summarise(samples: Record<string, Record<string, Sample[]>>, contenders
       };
       if (ok.length === 0) rec.error = ss.find((s) => s.error)?.error ?? 'no result';
       const first = ok[0];
-      if (c === 'pytorch' && first) Object.assign(rec, { threads: first.threads, blas: first.blas, torch: first.torch });
-      else if (first) Object.assign(rec, { backend: first.backend, device: first.device, kernels: first.kernels });
+      if (torchContenders.includes(c) && first) Object.assign(rec, { threads: first.threads, blas: first.blas, torch: first.torch });
+      else if (first) Object.assign(rec, { backend: first.backend, device: first.device, threads: first.threads, kernels: first.kernels, fallbacks: first.fallbacks });
       else rec.backend = c;
       if (first?.losses) rec.losses = first.losses;
       byC[c] = rec;
@@ -183,62 +210,126 @@ function summarise(samples: Record<string, Record<string, Sample[]>>, contenders
     // "ours" is the embedded default (wasm) when it ran; otherwise the fastest backend that did.
     const ours = byC.wasm?.samplesPerSec !== undefined ? byC.wasm
       : tfjs.sort((a, b) => (b.samplesPerSec ?? 0) - (a.samplesPerSec ?? 0))[0];
-    const pt = byC.pytorch;
-    const ratio = ours?.samplesPerSec && pt?.samplesPerSec ? ours.samplesPerSec / pt.samplesPerSec : undefined;
-    const ratios: Record<string, number> = {};
+    // The reference: PyTorch at its fastest thread count for this model (medians), every count reported.
+    const timed = torchContenders.filter((c) => byC[c]?.samplesPerSec !== undefined);
+    const bestName = timed.sort((a, b) => (byC[b].samplesPerSec ?? 0) - (byC[a].samplesPerSec ?? 0))[0];
+    const best = bestName ? byC[bestName] : undefined;
+    const ratio = ours?.samplesPerSec && best?.samplesPerSec ? ours.samplesPerSec / best.samplesPerSec : undefined;
+    const perCpu = ours?.samplesPerCpuSec && best?.samplesPerCpuSec ? ours.samplesPerCpuSec / best.samplesPerCpuSec : undefined;
+    const ratios: Record<string, Record<string, number | null>> = {};
     for (const b of o.backends) {
       const v = byC[b]?.samplesPerSec;
-      if (v !== undefined && pt?.samplesPerSec) ratios[b] = Math.round((v / pt.samplesPerSec) * 1000) / 1000;
+      if (v === undefined) continue;
+      ratios[b] = Object.fromEntries(torchContenders.map((c) => [c, byC[c]?.samplesPerSec ? round(v / (byC[c].samplesPerSec as number)) : null]));
     }
     models[model] = {
-      ours: ours ? { backend: ours.backend, samplesPerSec: ours.samplesPerSec, peakRssMB: ours.peakRssMB } : null,
-      pytorch: pt?.samplesPerSec !== undefined
-        ? { threads: pt.threads, blas: pt.blas, torch: pt.torch, samplesPerSec: pt.samplesPerSec, peakRssMB: pt.peakRssMB }
-        : { missing: torch.ok ? (pt?.error ?? 'no result') : torch.reason },
-      ratio: ratio === undefined ? null : Math.round(ratio * 1000) / 1000,
+      ours: ours ? { backend: ours.backend, threads: ours.threads, samplesPerSec: ours.samplesPerSec, samplesPerCpuSec: ours.samplesPerCpuSec, peakRssMB: ours.peakRssMB } : null,
+      pytorch: best
+        ? {
+          best: { contender: bestName, threads: best.threads, blas: best.blas, torch: best.torch, samplesPerSec: best.samplesPerSec, samplesPerCpuSec: best.samplesPerCpuSec, peakRssMB: best.peakRssMB },
+          byThreads: Object.fromEntries(torchContenders.map((c) => [String(byC[c]?.threads ?? c), { samplesPerSec: byC[c]?.samplesPerSec ?? null, samplesPerCpuSec: byC[c]?.samplesPerCpuSec ?? null, runs: byC[c]?.runs ?? [] }])),
+        }
+        : { missing: torch.ok ? 'no result' : torch.reason },
+      /** ours / best PyTorch, wall clock (medians) */
+      ratio: round(ratio),
+      /** ours / best PyTorch in samples per CPU-second of each process (steadier on a shared machine) */
+      ratioPerCpuSecond: round(perCpu),
       ratios,
       contenders: byC,
     };
   }
   return {
     date: new Date().toISOString(), mode, repetitions: o.reps, batchesPerEpoch: BATCHES[mode as 'quick' | 'full'],
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
+    machine: { cpus: os.cpus().length, availableParallelism: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
     models, trainFirstBatch: latency, seconds: Math.round(seconds),
   };
 }
 
+interface ModelSummary {
+  ours: Record<string, unknown> | null;
+  pytorch: { best?: Record<string, unknown>; byThreads?: Record<string, unknown>; missing?: string };
+  ratio: number | null;
+  ratioPerCpuSecond: number | null;
+  ratios: Record<string, Record<string, number | null>>;
+  contenders: Record<string, Contender>;
+}
+
 function printTable(r: ReturnType<typeof summarise>): void {
-  const models = r.models as Record<string, Record<string, unknown>>;
-  const cs = Object.keys((models.mlp?.contenders ?? {}) as object);
-  const head = ['model', ...cs.map((c) => `${c} (samples/s)`), 'ours/PyTorch'];
+  const models = r.models;
+  const cs = Object.keys(models.mlp?.contenders ?? {});
+  const head = ['model', ...cs.map((c) => `${c} (samples/s)`), 'ours/best PyTorch', 'per CPU-second'];
   const rows = MODEL_NAMES.map((m) => {
-    const byC = models[m].contenders as Record<string, Contender>;
-    const ratio = models[m].ratio as number | null;
-    return [m, ...cs.map((c) => byC[c]?.samplesPerSec !== undefined ? fmt(byC[c].samplesPerSec) : 'failed'),
-      ratio === null ? (byC.pytorch ? '—' : 'no PyTorch') : `${fmt(ratio, 3)}×`];
+    const byC = models[m].contenders;
+    const { ratio, ratioPerCpuSecond } = models[m];
+    const best = models[m].pytorch.best?.contender;
+    return [m, ...cs.map((c) => (byC[c]?.samplesPerSec !== undefined ? fmt(byC[c].samplesPerSec) + (c === best ? ' *' : '') : 'failed')),
+      ratio === null ? (best ? '—' : 'no PyTorch') : `${fmt(ratio, 3)}×`,
+      ratioPerCpuSecond === null ? '—' : `${fmt(ratioPerCpuSecond, 3)}×`];
   });
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
   console.log('\n' + line(head));
   console.log('| ' + w.map((n) => '-'.repeat(n)).join(' | ') + ' |');
   for (const row of rows) console.log(line(row));
-  const pt = Object.values(models).map((m) => m.pytorch as Record<string, unknown>).find((p) => p.samplesPerSec);
-  if (pt) console.log(`PyTorch ${String(pt.torch)}: ${String(pt.threads)} threads, BLAS ${String(pt.blas)}`);
-  else console.log(`PyTorch: ${String((models.mlp.pytorch as Record<string, unknown>).missing)}`);
+  const pt = Object.values(models).map((m) => m.pytorch.best).find(Boolean);
+  if (pt) console.log(`* the reference: PyTorch ${String(pt.torch)} (BLAS ${String(pt.blas)}) at its fastest thread count for that model`);
+  else console.log(`PyTorch: ${String(models.mlp.pytorch.missing)}`);
   for (const m of MODEL_NAMES) {
-    const byC = models[m].contenders as Record<string, Contender>;
+    const byC = models[m].contenders;
     const mem = Object.entries(byC).map(([c, v]) => `${c} ${fmt(v.peakRssMB)} MB`).join(', ');
     console.log(`peak memory ${m}: ${mem}`);
   }
   console.log('CPU-time rates (samples per CPU-second of the contender\'s process; steadier when others share the cores):');
   for (const m of MODEL_NAMES) {
-    const byC = models[m].contenders as Record<string, Contender>;
+    const byC = models[m].contenders;
     console.log(`  ${m}: ` + Object.entries(byC).map(([c, v]) => `${c} ${fmt(v.samplesPerCpuSec as number | undefined)}`).join(', '));
   }
   const l = r.trainFirstBatch;
   console.log(l.ok ? `train command → first batch: ${fmt(l.medianMs)} ms (median of ${l.runsMs?.length}), peak ${fmt(l.peakRssMB)} MB`
     : `train command → first batch: skipped (${l.reason})`);
   console.log(`medians of ${r.repetitions} repetition(s); samples/s of the 2nd epoch; ${r.seconds} s in all`);
+}
+
+interface GemmRow { name: string; M: number; N: number; K: number; transA: boolean; transB: boolean; gflops: Record<string, number | null> }
+interface GemmTable { contenders: string[]; rows: GemmRow[]; errors: Record<string, string> }
+
+/**
+ * GFLOP/s at the models' GEMM shapes: ours (bench/gemm.ts) at 1 thread and at the engine's thread count,
+ * OpenBLAS through PyTorch (bench/torch_gemm.py) at PyTorch's thread counts; alternated, medians of 3.
+ */
+async function gemmTable(o: Options, torch: { ok: boolean; python?: string }): Promise<GemmTable> {
+  const ours = [...new Set([1, os.availableParallelism()])].map((t) => ({ name: `ours-${t}t`, cmd: process.execPath, args: ['--import', 'tsx', path.join(__dirname, 'gemm.ts'), String(t)], env: process.env }));
+  const blas = (torch.ok ? TORCH_THREADS : []).map((t) => ({
+    name: `openblas-${t}t`, cmd: torch.python ?? 'python3', args: [path.join(__dirname, 'torch_gemm.py'), String(t), JSON.stringify(GEMM_SHAPES)], env: torchEnv(),
+  }));
+  const all = [...ours, ...blas];
+  const got: Record<string, Record<string, number[]>> = {};
+  const errors: Record<string, string> = {};
+  for (let rep = 0; rep < 3; rep++) {
+    for (let i = 0; i < all.length; i++) {
+      const c = all[(i + rep) % all.length];
+      const s = await runJson(c.cmd, c.args, 300_000, c.env);
+      if (s.error || !Array.isArray(s.shapes)) { errors[c.name] = s.error ?? 'no shapes'; continue; }
+      for (const row of s.shapes as Array<{ name: string; gflops: number }>) (((got[c.name] ??= {})[row.name]) ??= []).push(row.gflops);
+    }
+  }
+  const rows = GEMM_SHAPES.map((shape) => ({
+    ...shape,
+    gflops: Object.fromEntries(all.map((c) => [c.name, ((v) => (v === undefined ? null : Math.round(v * 10) / 10))(median(got[c.name]?.[shape.name] ?? []))])),
+  }));
+  return { contenders: all.map((c) => c.name), rows, errors };
+}
+
+function printGemm(g: GemmTable): void {
+  if (g.rows.length === 0) return;
+  const head = ['GEMM (M×N×K)', ...g.contenders.map((c) => `${c} GFLOP/s`)];
+  const rows = g.rows.map((r) => [`${r.name} (${r.M}×${r.N}×${r.K}${r.transA ? ' Aᵀ' : ''}${r.transB ? ' Bᵀ' : ''})`, ...g.contenders.map((c) => fmt(r.gflops[c] ?? undefined, 1))]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
+  console.log('\n' + line(head));
+  console.log('| ' + w.map((n) => '-'.repeat(n)).join(' | ') + ' |');
+  for (const row of rows) console.log(line(row));
+  for (const [c, e] of Object.entries(g.errors)) console.log(`GEMM ${c}: ${e}`);
 }
 
 main().catch((e: unknown) => {

@@ -27,7 +27,7 @@ export function activate(ext: vscode.ExtensionContext): void {
   try {
     const hostLog = filteredLog(log, settings.logLevel);
     const nativeDir = path.join(ext.globalStorageUri.fsPath, 'native');
-    const env = (): NodeJS.ProcessEnv => ({ ...process.env, MODEL_STUDIO_NATIVE_DIR: nativeDir, ELECTRON_RUN_AS_NODE: '1' });
+    const env = (): NodeJS.ProcessEnv => ({ ...process.env, ...settings.engineEnv(process.env), MODEL_STUDIO_NATIVE_DIR: nativeDir, ELECTRON_RUN_AS_NODE: '1' });
     const runs = new RunManager({
       enginePath: path.join(ext.extensionPath, 'dist', 'engine.js'),
       log: hostLog,

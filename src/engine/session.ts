@@ -18,6 +18,7 @@ import type { PreparedData, RawRecord, SplitData } from './data/types';
 import { DataError } from './data/types';
 import { prepareData, readTable, encodeRecords, encodeLabel } from './data';
 import { selectBackend, type Tf } from './backends';
+import { kernelReport } from './backends/kernels';
 import { buildModel, formatSummary, modelSize, summarizeModel, ModelBuildError } from './model';
 import { compileModel } from './compile';
 import { trainLoop } from './train/loop';
@@ -154,11 +155,19 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
     throw new SpecError([problemAtField(specPath, size.tooBig.path, size.tooBig.message)]);
   }
   log('info', `model size: ${describeEstimate(size.estimate, limit('modelMemoryBytes'))}`);
-  const { tf, info: backend } = await selectWorkingBackend(spec, data, opts.nativeDir, log);
+  const selected = await selectWorkingBackend(spec, data, opts.nativeDir, log);
+  const tf = selected.tf;
+  let backend = selected.info;
   log('info', `backend: ${backend.device} — ${backend.reason}`);
-  for (const f of backend.kernels?.fallbacks ?? []) {
-    log('warn', `kernel self-check: Model Studio's ${f.kernel} failed (${f.reason}); using ${f.instead}. Training stays correct but may be slower; please report this with your TF.js version.`);
-  }
+  const warned = new Set<string>();
+  const warnFallbacks = () => {
+    for (const f of backend.kernels?.fallbacks ?? []) {
+      if (warned.has(f.kernel)) continue;
+      warned.add(f.kernel);
+      log('warn', `kernel self-check: Model Studio's ${f.kernel} failed (${f.reason}); using ${f.instead}. Training stays correct but may be slower; please report this with your TF.js version.`);
+    }
+  };
+  warnFallbacks();
 
   const runsDir = path.resolve(opts.runsDir ?? defaultRunsDir(opts.workspaceRoot));
   const overrides = opts.overrides?.length ? { overrides: Object.fromEntries(opts.overrides.map((o) => [o.path, o.value])) } : {};
@@ -187,6 +196,13 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
 
   try {
     const built = buildModel(tf, spec, data.preprocessing);
+    // Building may have run deferred kernel self-checks (LSTM layers): record what they found.
+    const kernels = kernelReport(tf, backend.name);
+    if (kernels && backend.kernels && JSON.stringify(kernels) !== JSON.stringify(backend.kernels)) {
+      backend = { ...backend, kernels };
+      run.update({ backend });
+      warnFallbacks();
+    }
     const compiled = compileModel(tf, built.model, spec, data.preprocessing, built.outputKind);
     for (const w of compiled.warnings) log('warn', w);
     const modelSummary = summarizeModel(built.model);

@@ -1,6 +1,7 @@
 /** The extension's settings (contributes.configuration in package.json), read fresh each time. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { threadsEnv } from './engineEnv';
 
 export const BACKEND_CHOICES = ['modelFile', 'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -30,6 +31,11 @@ export function backendOverride(): string | undefined {
 export function maxConcurrentRuns(): number {
   const v = cfg().get<number>('maxConcurrentRuns', 2);
   return Number.isInteger(v) && v > 0 ? v : 2;
+}
+
+/** The environment entries the settings add to engine processes: `modelStudio.threads` (0: one per core). */
+export function engineEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return threadsEnv(cfg().get<number>('threads', 0), base);
 }
 
 export function stopTimeoutMs(): number {

@@ -29,8 +29,13 @@ export interface KernelReport {
   fast: boolean;
   /** our kernels and patches in use */
   active: string[];
-  /** ours that failed the self-check at start, and what runs instead */
+  /** ours that failed the self-check (at start, or when first needed), and what runs instead */
   fallbacks: Array<{ kernel: string; reason: string; instead: string }>;
+  /** patches whose self-check runs when first needed (the LSTM ones, when an LSTM layer is built); off until then */
+  deferred?: string[];
+  /** threads our WebAssembly kernels split big jobs over, and which SIMD build runs ('relaxed': fused multiply-add) */
+  threads?: number;
+  simd?: 'relaxed' | 'plain';
 }
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';

@@ -190,7 +190,8 @@ async function tryWasm(): Promise<Attempt> {
     }
     const simd = await Promise.resolve(tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')).catch(() => false);
     const threads = typeof wasm.getThreadsCount === 'function' ? wasm.getThreadsCount() : 1;
-    const device = `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
+    const ours = kernels.threads ? `; Model Studio kernels on ${kernels.threads} thread${kernels.threads === 1 ? '' : 's'}${kernels.simd === 'relaxed' ? ', relaxed SIMD' : ''}` : '';
+    const device = `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${ours})`;
     return { ok: true, selected: { tf, info: { name: 'wasm', device, reason: '', gpu: false, kernels } } };
   } catch (err) {
     return { ok: false, why: `@tensorflow/tfjs-backend-wasm failed to load: ${message(err)}` };

@@ -10,7 +10,7 @@ test('wasm loads with SIMD and leaves no process-wide exception handlers behind'
   const { tf, info } = await selectBackend('wasm');
   assert.equal(tf.getBackend(), 'wasm');
   assert.equal(info.name, 'wasm');
-  assert.match(info.device, /^wasm \((SIMD|no SIMD), \d+ threads?\)$/);
+  assert.match(info.device, /^wasm \((SIMD|no SIMD), \d+ threads?; Model Studio kernels on \d+ threads?(, relaxed SIMD)?\)$/);
   assert.equal(info.gpu, false);
   assert.match(info.reason, /requested/);
   assert.equal(process.listeners('uncaughtException').length, before.e);

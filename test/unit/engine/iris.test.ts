@@ -13,7 +13,8 @@ test('the iris example reaches ≥ 0.9 test accuracy on the embedded default (wa
   assert.ok(outcome.summary.accuracy >= 0.9, `test accuracy ${outcome.summary.accuracy}`);
   assert.equal(path.relative(ws.runsDir, outcome.runDir).split(path.sep)[0], 'iris');
   const record = readRunRecord(outcome.runDir);
-  assert.equal(record.backend?.device, 'wasm (SIMD, 1 thread)');
+  assert.match(record.backend?.device ?? '', /^wasm \(SIMD, 1 thread; Model Studio kernels on \d+ threads?(, relaxed SIMD)?\)$/);
+  assert.ok(record.backend?.kernels?.active.includes('_FusedMatMul'), JSON.stringify(record.backend?.kernels));
   assert.equal(record.specPath, ws.modelFile);
   const report = JSON.parse(fs.readFileSync(path.join(outcome.runDir, 'report.json'), 'utf8')) as { split: string; classification: { confusion: number[][] } };
   assert.equal(report.split, 'test');

@@ -5,9 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { installKernels, registerKernels, unregisterKernels } from '../../../src/engine/backends/kernels';
+import { installKernels, kernelReport, registerKernels, unregisterKernels } from '../../../src/engine/backends/kernels';
 import { checkAdamPatch } from '../../../src/engine/backends/kernels/adam';
 import { checkLstmPatch } from '../../../src/engine/backends/kernels/lstm';
+import { checkLstmSequencePatch } from '../../../src/engine/backends/kernels/lstm_sequence';
 import { tf, initWasm, rng, randomArray, relError } from './helpers';
 
 async function withFault<T>(kernels: string, f: () => Promise<T>): Promise<T> {
@@ -28,10 +29,20 @@ async function adamUsesOurKernel(): Promise<boolean> {
   return info.kernelNames.includes('ModelStudioAdam');
 }
 
+/** Whether an LSTM layer (built here, which runs the deferred check the first time) runs our sequence kernel. */
 async function lstmUsesOurKernel(): Promise<boolean> {
   const layer = tf.layers.lstm({ units: 2 });
+  tf.tidy(() => layer.apply(tf.ones([1, 3, 2])) as tf.Tensor); // builds it (and runs the check) outside the profile
   const info = await tf.profile(() => layer.apply(tf.ones([1, 3, 2])) as tf.Tensor);
   layer.dispose();
+  return info.kernelNames.includes('ModelStudioLstmSequence');
+}
+
+/** Whether a bare LSTM cell step runs our fused gates (the path of LSTM layers the sequence kernel does not take). */
+async function cellUsesOurKernel(): Promise<boolean> {
+  const cell = tf.layers.lstmCell({ units: 2 }) as unknown as { build(s: number[]): void; call(i: tf.Tensor[], k: object): tf.Tensor[] };
+  cell.build([1, 2]);
+  const info = await tf.profile(() => cell.call([tf.ones([1, 2]), tf.zeros([1, 2]), tf.zeros([1, 2])], {})[0]);
   return info.kernelNames.includes('ModelStudioLstmGates');
 }
 
@@ -44,9 +55,13 @@ test('a healthy install on wasm and cpu: every kernel active, no fallback', asyn
       assert.deepEqual(report.fallbacks, [], `${backend}: ${JSON.stringify(report.fallbacks)}`);
       assert.ok(report.active.includes('Conv2DBackpropFilter'), `${backend}: ${report.active.join(', ')}`);
       if (backend === 'wasm') {
-        for (const k of ['BatchMatMul', 'Conv2D', 'ModelStudioAdam', 'ModelStudioLstmGates']) assert.ok(report.active.includes(k), k);
+        for (const k of ['BatchMatMul', 'Conv2D', 'ModelStudioAdam', 'ModelStudioLstmGates', 'ModelStudioLstmSequence']) assert.ok(report.active.includes(k), k);
+        assert.deepEqual(report.deferred, ['ModelStudioLstmSequence', 'ModelStudioLstmGates'], 'the LSTM checks wait for an LSTM layer');
         assert.equal(await adamUsesOurKernel(), true);
-        assert.equal(await lstmUsesOurKernel(), true);
+        assert.equal(await lstmUsesOurKernel(), true, 'building an LSTM layer ran the deferred check, which passed');
+        assert.equal(await cellUsesOurKernel(), true);
+        assert.deepEqual(kernelReport(tf, 'wasm')?.deferred, []);
+        assert.deepEqual(kernelReport(tf, 'wasm')?.fallbacks, []);
       }
     } finally {
       unregisterKernels(tf, backend);
@@ -90,28 +105,35 @@ test('a broken kernel that wasm lacks falls back to the plainer version of ours'
   }
 });
 
-test('a broken fused Adam or LSTM step switches its patch off: stock Adam and stock LSTM cells run', async () => {
+test('a broken fused Adam, LSTM step or LSTM sequence switches its patch off: stock Adam and stock LSTMs run', async () => {
   await initWasm();
   await tf.setBackend('wasm');
   try {
-    const report = await withFault('ModelStudioAdam,ModelStudioLstmGates', () => installKernels(tf, 'wasm'));
-    const names = report.fallbacks.map((x) => x.kernel);
-    assert.deepEqual(names.sort(), ['ModelStudioAdam', 'ModelStudioLstmGates'], JSON.stringify(report));
-    assert.match(report.fallbacks.find((x) => x.kernel === 'ModelStudioAdam')?.reason ?? '', /differs from stock Adam/);
-    assert.ok(!report.active.includes('ModelStudioLstmGatesGrad'));
+    const report = await withFault('ModelStudioAdam,ModelStudioLstmGates,ModelStudioLstmSequence', async () => {
+      const r = await installKernels(tf, 'wasm');
+      assert.deepEqual(r.fallbacks.map((x) => x.kernel), ['ModelStudioAdam'], 'Adam is checked at install');
+      assert.equal(await lstmUsesOurKernel(), false, 'the first LSTM layer ran the deferred checks, which failed');
+      return kernelReport(tf, 'wasm');
+    });
+    assert.deepEqual(report?.fallbacks.map((x) => x.kernel).sort(), ['ModelStudioAdam', 'ModelStudioLstmGates', 'ModelStudioLstmSequence'], JSON.stringify(report));
+    assert.match(report?.fallbacks.find((x) => x.kernel === 'ModelStudioAdam')?.reason ?? '', /differs from stock Adam/);
+    assert.match(report?.fallbacks.find((x) => x.kernel === 'ModelStudioLstmSequence')?.reason ?? '', /differs from the stock LSTM layer/);
+    assert.ok(!report?.active.includes('ModelStudioLstmGatesGrad') && !report?.active.includes('ModelStudioLstmSequenceGrad'));
     assert.equal(await adamUsesOurKernel(), false);
-    assert.equal(await lstmUsesOurKernel(), false);
-    // A clean install afterwards turns them back on.
+    assert.equal(await cellUsesOurKernel(), false);
+    // A clean install afterwards turns them back on (the LSTM ones at the next LSTM layer).
     const clean = await installKernels(tf, 'wasm');
     assert.deepEqual(clean.fallbacks, []);
     assert.equal(await adamUsesOurKernel(), true);
+    assert.equal(await lstmUsesOurKernel(), true);
+    assert.equal(await cellUsesOurKernel(), true);
   } finally {
     unregisterKernels(tf, 'wasm');
   }
 });
 
 /** A tf namespace whose Adam or LSTM cell lacks a field, as a TF.js upgrade that renamed it would. */
-function upgradedTf(change: { dropAdamField?: string; dropCellField?: string }): typeof tf {
+function upgradedTf(change: { dropAdamField?: string; dropCellField?: string; dropLayerField?: string }): typeof tf {
   const fake = Object.create(tf) as typeof tf;
   const train = { ...tf.train, adam: (...args: Parameters<typeof tf.train.adam>) => {
     const opt = tf.train.adam(...args) as unknown as Record<string, unknown>;
@@ -124,6 +146,15 @@ function upgradedTf(change: { dropAdamField?: string; dropCellField?: string }):
     cell.build = (s: number[]) => { build(s); if (change.dropCellField) delete cell[change.dropCellField]; };
     return cell as unknown as ReturnType<typeof tf.layers.lstmCell>;
   } };
+  if (change.dropLayerField) {
+    const field = change.dropLayerField;
+    Object.assign(layers, { lstm: (args: Parameters<typeof tf.layers.lstm>[0]) => {
+      const layer = tf.layers.lstm(args) as unknown as Record<string, unknown>;
+      Object.defineProperty(layer, field, { value: undefined, configurable: true });
+      delete layer[field];
+      return layer as unknown as ReturnType<typeof tf.layers.lstm>;
+    } });
+  }
   Object.defineProperty(fake, 'train', { value: train });
   Object.defineProperty(fake, 'layers', { value: layers });
   return fake;
@@ -137,10 +168,14 @@ test('TF.js internals that moved (a simulated upgrade) switch the Adam and LSTM 
     assert.match((await checkAdamPatch(upgradedTf({ dropAdamField: 'accBeta1' }))) ?? '', /AdamOptimizer has no accBeta1/);
     assert.equal(await adamUsesOurKernel(), false);
     assert.match(checkLstmPatch(upgradedTf({ dropCellField: 'recurrentKernel' })) ?? '', /LSTMCell has no usable .*recurrentKernel/);
+    assert.equal(await cellUsesOurKernel(), false);
+    assert.match(checkLstmSequencePatch(upgradedTf({ dropLayerField: 'goBackwards' })) ?? '', /LSTM layer has no goBackwards/);
     assert.equal(await lstmUsesOurKernel(), false);
     assert.equal(await checkAdamPatch(tf), null);
     assert.equal(checkLstmPatch(tf), null);
+    assert.equal(checkLstmSequencePatch(tf), null);
     assert.equal(await adamUsesOurKernel(), true);
+    assert.equal(await cellUsesOurKernel(), true);
     assert.equal(await lstmUsesOurKernel(), true);
   } finally {
     unregisterKernels(tf, 'wasm');

@@ -84,7 +84,7 @@ test('an embedding + LSTM model trains on wasm with the fast kernels to the stoc
       const ys = tf.oneHot(tf.tensor1d(ids, 'int32'), 2);
       const h = await m.fit(xs, ys, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
       const used = await tf.profile(() => m.predict(xs) as tf.Tensor);
-      assert.equal(used.kernelNames.includes('ModelStudioLstmGates'), ours, `fused LSTM step used: ${used.kernelNames.join(', ')}`);
+      assert.equal(used.kernelNames.includes('ModelStudioLstmSequence'), ours, `fused LSTM sequence used: ${used.kernelNames.join(', ')}`);
       tf.dispose([xs, ys]);
       m.dispose();
       return h.history.loss.map(Number);
@@ -115,6 +115,63 @@ test('sum over leading, trailing and other axes, with keepDims, matches stock cp
       unregisterKernels(tf, 'wasm');
       await tf.setBackend('cpu');
       assert.deepEqual(shape, tf.tidy(() => tf.sum(tf.tensor4d(x, [3, 4, 5, 6]), axis, keepDims).shape));
+    }
+  }
+});
+
+/** An LSTM layer's outputs and the gradients of a weighted sum of them (input and every weight). */
+function lstmOutputsAndGrads(
+  opts: { units: number; goBackwards: boolean; returnSequences: boolean; returnState: boolean; activation: string; recurrentActivation: string; useBias: boolean },
+  x: Float32Array, shape: [number, number, number], seed: number,
+): Float32Array[] {
+  const layer = tf.layers.lstm({
+    ...opts, kernelInitializer: tf.initializers.glorotUniform({ seed }), recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+    biasInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: seed + 2 }),
+  } as Parameters<typeof tf.layers.lstm>[0]);
+  const input = tf.variable(tf.tensor3d(x, shape));
+  try {
+    tf.tidy(() => layer.apply(input) as tf.Tensor | tf.Tensor[]); // build outside the gradient
+    return tf.tidy(() => {
+      const loss = () => {
+        const out = layer.apply(input) as tf.Tensor | tf.Tensor[];
+        const parts = Array.isArray(out) ? out : [out];
+        return parts.reduce((acc: tf.Scalar, p, k) => tf.add(acc, tf.sum(tf.mul(p, tf.tensor(randomArray(p.size, rng(seed + k)), p.shape)))) as tf.Scalar, tf.scalar(0));
+      };
+      const vars = [input, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+      const { value, grads } = tf.variableGrads(loss, vars);
+      return [Float32Array.from(value.dataSync()), ...vars.map((v) => Float32Array.from(grads[v.name].dataSync()))];
+    });
+  } finally {
+    input.dispose();
+    layer.dispose();
+  }
+}
+
+test('whole-sequence LSTM (odd units, batch 1, two steps, both directions, states, every activation) matches stock cpu, outputs and gradients', async () => {
+  await initWasm();
+  const r = rng(23);
+  const acts = ['tanh', 'sigmoid', 'hardSigmoid'];
+  for (let trial = 0; trial < 14; trial++) {
+    // T ≥ 2: stock tfjs-layers 4.22 cannot take the input gradient of a one-step LSTM ("Argument tensors passed to stack…").
+    const B = trial % 5 === 0 ? 1 : randInt(r, 1, 9), T = trial % 7 === 0 ? 2 : randInt(r, 2, 9), D = randInt(r, 1, 7);
+    const opts = {
+      units: [1, 3, 4, 5, 13][trial % 5], goBackwards: r() < 0.5, returnSequences: r() < 0.5, returnState: r() < 0.3,
+      activation: acts[randInt(r, 0, 2)], recurrentActivation: acts[randInt(r, 0, 2)], useBias: r() < 0.8,
+    };
+    const x = randomArray(B * T * D, r).map((v) => v * 3);
+    const label = `trial ${trial} x[${B},${T},${D}] ${JSON.stringify(opts)}`;
+    await tf.setBackend('cpu');
+    unregisterKernels(tf, 'cpu');
+    const stock = lstmOutputsAndGrads(opts, x, [B, T, D], trial);
+    await tf.setBackend('wasm');
+    registerKernels(tf, 'wasm');
+    try {
+      const info = await tf.profile(() => { lstmOutputsAndGrads(opts, x, [B, T, D], trial); });
+      assert.ok(info.kernelNames.includes('ModelStudioLstmSequenceGrad'), `${label}: our kernels ran (${info.kernelNames.join(', ')})`);
+      const ours = lstmOutputsAndGrads(opts, x, [B, T, D], trial);
+      ours.forEach((v, i) => assert.ok(relError(v, stock[i]) < 1e-4, `${label}: ${['loss', 'dx', 'dW', 'dR', 'db'][i]} relative error ${relError(v, stock[i])}`));
+    } finally {
+      unregisterKernels(tf, 'wasm');
     }
   }
 });

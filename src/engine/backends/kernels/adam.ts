@@ -35,8 +35,8 @@ export function adamKernel(): tfTypes.KernelFunc {
     // In the GEMM module (SIMD): copy in, update in place, copy out. Float32 throughout, like stock.
     const ar = new Arena();
     const wo = ar.put(w), mo = ar.put(m), vo = ar.put(v), go = ar.put(g);
-    ar.g.adam(wo, mo, vo, go, n, Number(a.beta1), Number(a.beta2), Number(a.epsilon), Number(a.learningRate),
-      Number(a.oneMinusAccBeta1), Number(a.oneMinusAccBeta2));
+    ar.run(8 * n, (g) => g.adam(wo, mo, vo, go, n, Number(a.beta1), Number(a.beta2), Number(a.epsilon), Number(a.learningRate),
+      Number(a.oneMinusAccBeta1), Number(a.oneMinusAccBeta2)));
     ow.set(ar.view(wo, n));
     om.set(ar.view(mo, n));
     ov.set(ar.view(vo, n));

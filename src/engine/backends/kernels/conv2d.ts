@@ -28,7 +28,7 @@ export function conv2dForward(x: Float32Array, filter: Float32Array, info: ConvI
   const xOff = ar.put(x);
   const fOff = ar.put(filter);
   const cols = ar.alloc(rowsOf(info) * colsOf(info));
-  ar.g.im2col(xOff, ...geometry(info), cols);
+  ar.run(rowsOf(info) * colsOf(info), (g) => g.im2col(xOff, ...geometry(info), cols));
   const y = ar.alloc(rowsOf(info) * info.outChannels);
   ar.sgemm(rowsOf(info), info.outChannels, colsOf(info), cols, false, fOff, false, y);
   return ar.view(y, rowsOf(info) * info.outChannels);
@@ -40,7 +40,7 @@ export function conv2dFilterGradient(x: Float32Array, dy: Float32Array, info: Co
   const xOff = ar.put(x);
   const dyOff = ar.put(dy);
   const cols = ar.alloc(rowsOf(info) * colsOf(info));
-  ar.g.im2col(xOff, ...geometry(info), cols);
+  ar.run(rowsOf(info) * colsOf(info), (g) => g.im2col(xOff, ...geometry(info), cols));
   const dw = ar.alloc(colsOf(info) * info.outChannels);
   ar.sgemm(colsOf(info), info.outChannels, rowsOf(info), cols, true, dyOff, false, dw);
   return ar.view(dw, colsOf(info) * info.outChannels);
@@ -55,7 +55,7 @@ export function conv2dInputGradient(dy: Float32Array, filter: Float32Array, info
   ar.sgemm(rowsOf(info), colsOf(info), info.outChannels, dyOff, false, fOff, true, dcols);
   const n = info.batchSize * info.inHeight * info.inWidth * info.inChannels;
   const dx = ar.alloc(n);
-  ar.g.col2im(dcols, ...geometry(info), dx);
+  ar.run(rowsOf(info) * colsOf(info), (g) => g.col2im(dcols, ...geometry(info), dx));
   return ar.view(dx, n);
 }
 

@@ -11,12 +11,13 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel } from './conv2d_backprop_filter';
 import { unsortedSegmentSumKernel } from './unsorted_segment_sum';
 import { matMulKernel, fusedMatMulKernel } from './matmul';
-import { gemmAvailable } from './gemm';
+import { gemmAvailable, kernelRuntimeInfo } from './gemm';
 import { unpackKernel, gatherV2Kernel } from './unpack_gather';
 import { adamKernel, patchAdam, checkAdamPatch, ADAM_KERNEL } from './adam';
 import { sumKernel } from './sum';
 import { lstmGatesKernel, lstmGatesGradKernel, patchLstm, checkLstmPatch, LSTM_GATES, LSTM_GATES_GRAD } from './lstm';
 import { maxPoolGradKernel } from './max_pool_grad';
+import { lstmSequenceKernel, lstmSequenceGradKernel, patchLstmSequence, checkLstmSequencePatch, resetLstmSequencePatch, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from './lstm_sequence';
 import { conv2dKernel, conv2dBackpropFilterGemmKernel, conv2dBackpropInputKernel } from './conv2d';
 import { checkKernel, type Reference } from './selfcheck';
 import { asBackend, peek, type TensorInfo } from './io';
@@ -48,6 +49,8 @@ const KERNELS: Record<string, Record<string, Entry>> = {
     Sum: { make: sumKernel, fast: true, needsGemm: true },
     [LSTM_GATES]: { make: lstmGatesKernel, fast: true },
     [LSTM_GATES_GRAD]: { make: lstmGatesGradKernel, fast: true },
+    [LSTM_SEQUENCE]: { make: lstmSequenceKernel, fast: true, needsGemm: true },
+    [LSTM_SEQUENCE_GRAD]: { make: lstmSequenceGradKernel, fast: true, needsGemm: true },
     [ADAM_KERNEL]: { make: adamKernel, fast: true },
     UnsortedSegmentSum: { make: unsortedSegmentSumKernel, fast: false },
     BatchMatMul: { make: matMulKernel, fast: true, needsGemm: true },
@@ -100,6 +103,7 @@ export function registerKernels(tf: typeof tfTypes, backendName: string): string
   if (!table) return [];
   if (table[ADAM_KERNEL]) patchAdam(tf, fastEnabled);
   if (table[LSTM_GATES]) patchLstm(tf, fastEnabled);
+  if (table[LSTM_SEQUENCE]) patchLstmSequence(tf, fastEnabled, () => runDeferredChecks(tf));
   const names: string[] = [];
   for (const [kernelName, entry] of Object.entries(table)) {
     const key = `${backendName}/${kernelName}`;
@@ -175,13 +179,71 @@ export async function installKernels(tf: typeof tfTypes, backendName: string): P
     const problem = await checkAdamPatch(tf);
     if (problem) fail(ADAM_KERNEL, problem, "TF.js's own Adam update");
   }
-  if (active.has(LSTM_GATES)) {
-    const problem = checkLstmPatch(tf);
-    if (problem) fail(LSTM_GATES, problem, "TF.js's own LSTM cell");
-  }
   for (const f of fallbacks) active.delete(f.kernel);
-  if (!active.has(LSTM_GATES)) active.delete(LSTM_GATES_GRAD);
-  return { fast: fastEnabled(), active: [...active], fallbacks };
+  // The LSTM patches are checked the first time a model with an LSTM layer is built (their tiny case
+  // runs a stock LSTM, tens of milliseconds that models without one should not pay).
+  const deferred = [LSTM_SEQUENCE, LSTM_GATES].filter((k) => active.has(k));
+  deferredChecked.delete(tf);
+  if (table[LSTM_SEQUENCE]) resetLstmSequencePatch(tf);
+  const runtime = active.size > 0 && gemmAvailable() ? kernelRuntimeInfo() : undefined;
+  const report: KernelReport = {
+    fast: fastEnabled(), active: [...active], fallbacks, deferred,
+    ...(runtime ? { threads: runtime.threads, simd: runtime.simd } : {}),
+  };
+  tidyReport(report);
+  reports.set(tf, { ...(reports.get(tf) ?? {}), [backendName]: report });
+  return { ...report, active: [...report.active], fallbacks: [...report.fallbacks], deferred: [...deferred] };
+}
+
+/** Drops kernels that only serve a patch that is off. */
+function tidyReport(report: KernelReport): void {
+  const off = new Set(report.fallbacks.map((f) => f.kernel));
+  if (off.has(LSTM_GATES)) off.add(LSTM_GATES_GRAD);
+  if (off.has(LSTM_SEQUENCE)) off.add(LSTM_SEQUENCE_GRAD);
+  report.active = report.active.filter((k) => !off.has(k));
+  report.deferred = (report.deferred ?? []).filter((k) => !off.has(k));
+}
+
+/** The latest report per tf namespace and backend: install-time checks plus the deferred ones since. */
+const reports = new WeakMap<object, Record<string, KernelReport>>();
+const deferredChecked = new WeakSet<object>();
+let checking = false;
+
+/** What runs on `backendName` now, and what fell back (deferred checks included). */
+export function kernelReport(tf: typeof tfTypes, backendName: string): KernelReport | undefined {
+  const r = reports.get(tf)?.[backendName];
+  return r && { ...r, active: [...r.active], fallbacks: [...r.fallbacks], deferred: [...(r.deferred ?? [])] };
+}
+
+/** TF.js is recording a gradient tape (an eager layer built inside tf.grad): no nested checks then. */
+function insideTape(tf: typeof tfTypes): boolean {
+  const depth = (tf.engine() as unknown as { state?: { gradientDepth?: unknown } }).state?.gradientDepth;
+  return typeof depth !== 'number' || depth > 0;
+}
+
+/**
+ * The LSTM patches' self-checks, once per tf namespace, the first time an LSTM layer is built while
+ * the backend has their kernels. Until then (and after a failure) stock LSTM code runs.
+ */
+function runDeferredChecks(tf: typeof tfTypes): void {
+  const backendName = tf.getBackend();
+  if (checking || deferredChecked.has(tf) || !tf.getKernel(LSTM_SEQUENCE, backendName) || insideTape(tf)) return;
+  // Registered without installKernels (tests): keep a report anyway.
+  const all = reports.get(tf) ?? {};
+  const report = all[backendName] ??= { fast: fastEnabled(), active: [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, LSTM_GATES, LSTM_GATES_GRAD], fallbacks: [] };
+  reports.set(tf, all);
+  checking = true;
+  try {
+    deferredChecked.add(tf);
+    const cell = checkLstmPatch(tf);
+    if (cell) report.fallbacks.push({ kernel: LSTM_GATES, reason: cell, instead: "TF.js's own LSTM cell" });
+    const sequence = checkLstmSequencePatch(tf);
+    if (sequence) report.fallbacks.push({ kernel: LSTM_SEQUENCE, reason: sequence, instead: "TF.js's own LSTM layer (step by step)" });
+    report.deferred = [];
+    tidyReport(report);
+  } finally {
+    checking = false;
+  }
 }
 
 /** Puts back the stock kernels we replaced on `backendName` and removes the ones we added (tests, bench). */

@@ -129,7 +129,7 @@ export function patchLstm(tf: typeof tfTypes, enabled: () => boolean): void {
   const proto = cellProto(tf);
   if (originals.has(proto)) return;
   originals.set(proto, proto.call);
-  healthy.set(proto, true);
+  healthy.set(proto, false); // off until checkLstmPatch passes (the first time an LSTM layer is built)
   if (!tf.getGradient(LSTM_GATES)) {
     tf.registerGradient({
       kernelName: LSTM_GATES,
@@ -220,4 +220,10 @@ export function checkLstmPatch(tf: typeof tfTypes): string | null {
   }
   healthy.set(proto, true);
   return null;
+}
+
+/** The cell patch's on/off state for one tfjs (the sequence patch's self-check compares against fully stock layers). */
+export function lstmCellPatchState(tf: typeof tfTypes): { get(): boolean; set(on: boolean): void } {
+  const proto = cellProto(tf);
+  return { get: () => healthy.get(proto) ?? false, set: (on) => { if (originals.has(proto)) healthy.set(proto, on); } };
 }

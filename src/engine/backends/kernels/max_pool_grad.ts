@@ -16,9 +16,10 @@ export function maxPoolGradValues(dy: Float32Array, x: Float32Array, info: PoolI
   const xOff = ar.put(x);
   const n = info.batchSize * info.inHeight * info.inWidth * info.inChannels;
   const dx = ar.alloc(n);
-  ar.g.max_pool_grad(dyOff, xOff, info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight,
+  const work = info.batchSize * info.outHeight * info.outWidth * info.inChannels * info.filterHeight * info.filterWidth;
+  ar.run(work, (g) => g.max_pool_grad(dyOff, xOff, info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight,
     info.outWidth, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight,
-    info.dilationWidth, info.padInfo.top, info.padInfo.left, dx);
+    info.dilationWidth, info.padInfo.top, info.padInfo.left, dx));
   return ar.view(dx, n);
 }
 

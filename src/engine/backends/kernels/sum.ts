@@ -31,7 +31,7 @@ export function sumKernel(_tf: typeof tfTypes, stock?: tfTypes.KernelFunc): tfTy
     const xo = ar.put(view(be, x));
     const n = leading ? inner : outer;
     const out = ar.alloc(n);
-    if (leading) ar.g.col_sum(xo, outer, inner, out); else ar.g.row_sum(xo, outer, inner, out);
+    ar.run(outer * inner, (g) => (leading ? g.col_sum(xo, outer, inner, out) : g.row_sum(xo, outer, inner, out)));
     return outputFrom(be, outShape, ar.view(out, n));
   };
 }
