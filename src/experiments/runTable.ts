@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { RunRecord } from '../engine/run';
 import { goalOf } from '../modelFile/sweepCheck';
 import type { SweepGoal } from '../modelFile/sweepSchema';
+import { epochOfLine } from './epochLines';
 import { readRunNotes, type RunNotes } from './notes';
 
 export interface RunSummary {
@@ -79,17 +80,15 @@ export async function readEpochLines(runDir: string): Promise<Array<Record<strin
   }
   const out: Array<Record<string, number>> = [];
   for (const line of text.split('\n')) {
-    if (!line.includes('"epoch"')) continue;
+    if (!line.includes('"epoch')) continue;
     let v: unknown;
     try {
       v = JSON.parse(line);
     } catch {
       continue; // a torn last line
     }
-    if (!isRecord(v) || v.event !== 'epoch') continue;
-    const logs: Record<string, number> = {};
-    for (const [k, x] of Object.entries(v)) if (typeof x === 'number' && k !== 'step' && k !== 'elapsedMs') logs[k] = x;
-    out.push(logs);
+    const e = epochOfLine(v);
+    if (e) out.push({ epoch: e.epoch, ...e.logs });
   }
   return out;
 }

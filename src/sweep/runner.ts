@@ -18,6 +18,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../engine/evaluate/atomicWrite';
 import { makeRunId, type RunRecord } from '../engine/run';
+import { epochOfLine, plannedEpochsOfLine } from '../experiments/epochLines';
 import { loadModelFileWithSweep, SpecError, type ModelSpecFile, type SweepPlan } from '../modelFile';
 import { fileProblem } from '../modelFile/problems';
 import { findWorkspaceRootAsync } from '../modelFile/paths';
@@ -119,13 +120,6 @@ async function readNewLines(a: Active): Promise<Array<Record<string, unknown>>> 
   }
 }
 
-/** The numbers of an epoch line of metrics.jsonl. */
-function epochLogs(line: Record<string, unknown>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(line)) if (typeof v === 'number' && k !== 'epoch' && k !== 'step' && k !== 'elapsedMs') out[k] = v;
-  return out;
-}
-
 async function readRunJson(runDir: string): Promise<Partial<RunRecord> | undefined> {
   try {
     return JSON.parse(await fsp.readFile(path.join(runDir, 'run.json'), 'utf8')) as Partial<RunRecord>;
@@ -138,7 +132,7 @@ async function readRunJson(runDir: string): Promise<Partial<RunRecord> | undefin
 async function readEpochs(runDir: string): Promise<Array<Record<string, number>>> {
   const a = { runDir, offset: 0, partial: '' } as Active;
   const lines = await readNewLines(a);
-  return lines.filter((l) => l.event === 'epoch').map(epochLogs);
+  return lines.map(epochOfLine).filter((e) => e !== undefined).map((e) => e.logs);
 }
 
 async function tail(file: string, lines = 6): Promise<string> {
@@ -390,14 +384,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     const t = trialOf(a.index);
     if (!t) return;
     for (const line of await readNewLines(a)) {
-      if (line.event === 'trainBegin' && typeof line.epochs === 'number') a.plannedEpochs = line.epochs;
-      if (line.event !== 'epoch' || typeof line.epoch !== 'number') continue;
-      const logs = epochLogs(line);
+      a.plannedEpochs = plannedEpochsOfLine(line) ?? a.plannedEpochs;
+      const e = epochOfLine(line);
+      if (!e) continue;
+      if (e.epochs !== undefined) a.plannedEpochs = e.epochs;
+      const logs = e.logs;
       a.epochs.push(logs);
       const value = isEpochMetric && typeof logs[plan.metric] === 'number' ? logs[plan.metric] : null;
-      emit({ event: 'trialEpoch', trial: a.index, run: a.runDir, epoch: line.epoch, epochs: a.plannedEpochs, value, logs });
+      emit({ event: 'trialEpoch', trial: a.index, run: a.runDir, epoch: e.epoch, epochs: a.plannedEpochs, value, logs });
       if (!termination || !isEpochMetric) continue;
-      const decision = termination.report(a.index, line.epoch, value ?? undefined);
+      const decision = termination.report(a.index, e.epoch, value ?? undefined);
       if (decision.stop && !t.stopRequested && !stopping && decision.reason) {
         t.stopReason = decision.reason;
         stopTrial(a, 'early');

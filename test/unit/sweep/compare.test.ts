@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { readRunNotes, writeRunNotes } from '../../../src/experiments/notes';
 import { buildRunTable, changedParams, flattenSpec, listModelRuns, readRunSummary, sortRuns } from '../../../src/experiments/runTable';
 import { compareText } from '../../../src/cli/compare';
+import { epochOfLine, plannedEpochsOfLine } from '../../../src/experiments/epochLines';
 import { runsText } from '../../../src/cli/runs';
 import { REPO } from '../engine/fixtures';
 
@@ -172,4 +173,13 @@ test('the commands: compare --json, runs --sort, note; usage errors exit 2', { t
   } finally {
     w.dispose();
   }
+});
+
+test('epoch lines are read in both metrics.jsonl formats (v1 event lines, v2 engine events)', () => {
+  assert.deepEqual(epochOfLine({ event: 'epoch', epoch: 3, step: 21, loss: 0.5, val_loss: 0.4, elapsedMs: 9 }), { epoch: 3, logs: { loss: 0.5, val_loss: 0.4 } });
+  assert.deepEqual(epochOfLine({ v: 2, type: 'epochEnded', epoch: 3, epochs: 20, logs: { loss: 0.5, val_loss: null }, elapsedMs: 9 }), { epoch: 3, epochs: 20, logs: { loss: 0.5 } });
+  assert.equal(epochOfLine({ event: 'batch', epoch: 3, batch: 1, loss: 1 }), undefined);
+  assert.equal(epochOfLine({ v: 2, type: 'progress', progress: { epoch: 1 } }), undefined);
+  assert.equal(plannedEpochsOfLine({ event: 'trainBegin', epochs: 12 }), 12);
+  assert.equal(plannedEpochsOfLine({ v: 2, type: 'runStarted', epochs: 7 }), 7);
 });
