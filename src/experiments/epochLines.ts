@@ -15,7 +15,7 @@ function numbers(o: Record<string, unknown>, skip: ReadonlySet<string>): Record<
 
 const V1_NOT_METRICS = new Set(['epoch', 'step', 'elapsedMs', 'batch']);
 
-export interface EpochLine { epoch: number; logs: Record<string, number>; epochs?: number }
+export interface EpochLine { epoch: number; logs: Record<string, number>; epochs?: number; step?: number }
 
 /** The epoch a line reports, or undefined for any other line. */
 export function epochOfLine(line: unknown): EpochLine | undefined {
@@ -23,8 +23,37 @@ export function epochOfLine(line: unknown): EpochLine | undefined {
   if (line.type === 'epochEnded' && isRecord(line.logs)) {
     return { epoch: line.epoch, logs: numbers(line.logs, new Set()), ...(typeof line.epochs === 'number' ? { epochs: line.epochs } : {}) };
   }
-  if (line.event === 'epoch') return { epoch: line.epoch, logs: numbers(line, V1_NOT_METRICS) };
+  if (line.event === 'epoch') return { epoch: line.epoch, logs: numbers(line, V1_NOT_METRICS), ...(typeof line.step === 'number' ? { step: line.step } : {}) };
   return undefined;
+}
+
+/**
+ * A resumed run's marker (`train --resume`): it continues at `epoch` (1-based, the epoch in progress) after
+ * `step` batches. Epoch lines written after the checkpoint it resumed from are superseded by the ones that follow.
+ */
+export function resumeOfLine(line: unknown): { epoch: number; step?: number } | undefined {
+  if (!isRecord(line) || typeof line.epoch !== 'number' || !(line.event === 'resume' || line.type === 'resumed' || line.type === 'resume')) return undefined;
+  return { epoch: line.epoch, ...(typeof line.step === 'number' ? { step: line.step } : {}) };
+}
+
+/** Whether an epoch line is superseded by a resume marker (written after the checkpoint the run resumed from). */
+export function supersededBy(e: Pick<EpochLine, 'epoch' | 'step'>, resume: { epoch: number; step?: number }): boolean {
+  return e.step !== undefined && resume.step !== undefined ? e.step > resume.step : e.epoch >= resume.epoch;
+}
+
+/** The epochs of a run's metrics.jsonl lines, in order, without those a resume superseded. */
+export function epochsOfLines(lines: Iterable<unknown>): EpochLine[] {
+  let out: EpochLine[] = [];
+  for (const line of lines) {
+    const r = resumeOfLine(line);
+    if (r) {
+      out = out.filter((e) => !supersededBy(e, r));
+      continue;
+    }
+    const e = epochOfLine(line);
+    if (e) out.push(e);
+  }
+  return out;
 }
 
 /** The planned epochs a line announces (the run's first line), or undefined. */

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { RunRecord } from '../engine/run';
 import { goalOf } from '../modelFile/sweepCheck';
 import type { SweepGoal } from '../modelFile/sweepSchema';
-import { epochOfLine } from './epochLines';
+import { epochsOfLines } from './epochLines';
 import { readRunNotes, type RunNotes } from './notes';
 
 export interface RunSummary {
@@ -78,19 +78,16 @@ export async function readEpochLines(runDir: string): Promise<Array<Record<strin
   } catch {
     return [];
   }
-  const out: Array<Record<string, number>> = [];
+  const lines: unknown[] = [];
   for (const line of text.split('\n')) {
     if (!line.includes('"epoch')) continue;
-    let v: unknown;
     try {
-      v = JSON.parse(line);
+      lines.push(JSON.parse(line));
     } catch {
-      continue; // a torn last line
+      // a torn last line
     }
-    const e = epochOfLine(v);
-    if (e) out.push({ epoch: e.epoch, ...e.logs });
   }
-  return out;
+  return epochsOfLines(lines).map((e) => ({ epoch: e.epoch, ...e.logs }));
 }
 
 const alive = (pid: number) => {

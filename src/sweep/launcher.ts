@@ -28,6 +28,8 @@ export interface TrialLaunch {
   backend?: BackendName;
   /** where the trial's own output goes */
   logFile: string;
+  /** continue the interrupted run in `runDir` (`train --resume`) instead of starting one */
+  resume?: boolean;
 }
 
 export interface TrialEnd {
@@ -64,6 +66,7 @@ export function setArgs(overrides: readonly FieldOverride[]): string[] {
 
 /** The `model-studio train` arguments of a trial (after the command itself). */
 export function trainArgs(t: TrialLaunch): string[] {
+  if (t.resume) return ['train', '--resume', t.runDir, ...(t.backend ? ['--backend', t.backend] : [])];
   return ['train', t.specPath, '--run-dir', t.runDir, '--workspace', t.workspaceRoot, ...(t.backend ? ['--backend', t.backend] : []), ...setArgs(t.overrides)];
 }
 

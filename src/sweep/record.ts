@@ -7,8 +7,8 @@
  *     trial-000/ …          each trial an ordinary run folder (spec.json with the sampled values, metrics, report, model)
  *     logs/trial-000.log    what the trial's process printed
  *
- * The sweep id is a sortable timestamp, like run ids. Trial run folders are named trial-NNN (trial-NNN-2
- * when a trial interrupted by a stop or a crash is run again on resume). Paths inside sweep.json are
+ * The sweep id is a sortable timestamp, like run ids. Trial run folders are named trial-NNN; a trial
+ * interrupted by a stop or a crash continues in its folder on resume (`train --resume`). Paths inside sweep.json are
  * relative to the sweep folder, so a sweep folder can be moved or read on another machine.
  */
 import { promises as fsp } from 'node:fs';
@@ -51,8 +51,10 @@ export interface TrialRecord {
   startedAt?: string;
   endedAt?: string;
   durationMs?: number;
-  /** run folders of earlier attempts (interrupted), oldest first */
+  /** run folders of earlier attempts that never became runs, oldest first */
   previousRuns?: string[];
+  /** how often the trial was continued in its folder after an interruption (`train --resume`) */
+  resumes?: number;
 }
 
 export interface SweepRecord {

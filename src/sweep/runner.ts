@@ -18,7 +18,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../engine/evaluate/atomicWrite';
 import { makeRunId, type RunRecord } from '../engine/run';
-import { epochOfLine, plannedEpochsOfLine } from '../experiments/epochLines';
+import { epochOfLine, epochsOfLines, plannedEpochsOfLine, resumeOfLine, supersededBy, type EpochLine } from '../experiments/epochLines';
 import { loadModelFileWithSweep, SpecError, type ModelSpecFile, type SweepPlan } from '../modelFile';
 import { fileProblem } from '../modelFile/problems';
 import { findWorkspaceRootAsync } from '../modelFile/paths';
@@ -34,7 +34,7 @@ export interface TrialSummary { trial: number; run: string; params: TrialParams;
 
 export type SweepEvent =
   | { event: 'sweepStarted'; sweep: string; sweepId: string; model: string; method: SweepPlan['method']; metric: string; goal: SweepPlan['goal']; trials: number; parallel: number; resumed: boolean; finished: number }
-  | { event: 'trialStarted'; trial: number; run: string; params: TrialParams; attempt: number }
+  | { event: 'trialStarted'; trial: number; run: string; params: TrialParams; attempt: number; resumed: boolean }
   | { event: 'trialEpoch'; trial: number; run: string; epoch: number; epochs: number; value: number | null; logs: Record<string, number> }
   | { event: 'trialStopping'; trial: number; run: string; reason: string }
   | { event: 'trialEnded'; trial: number; run: string; params: TrialParams; status: TrialStatus; objective: number | null; metrics?: Record<string, number>; error?: string; stopReason?: string }
@@ -81,7 +81,7 @@ interface Active {
   /** metrics.jsonl read so far */
   offset: number;
   partial: string;
-  epochs: Array<Record<string, number>>;
+  epochs: EpochLine[];
   plannedEpochs: number;
   /** a stop was sent (a second SIGINT would end a trial without saving) */
   stopSent?: boolean;
@@ -129,11 +129,12 @@ async function readRunJson(runDir: string): Promise<Partial<RunRecord> | undefin
 }
 
 /** Every epoch line of a finished run (for objectives and the early-termination history on resume). */
-async function readEpochs(runDir: string): Promise<Array<Record<string, number>>> {
+async function readEpochs(runDir: string): Promise<EpochLine[]> {
   const a = { runDir, offset: 0, partial: '' } as Active;
-  const lines = await readNewLines(a);
-  return lines.map(epochOfLine).filter((e) => e !== undefined).map((e) => e.logs);
+  return epochsOfLines(await readNewLines(a));
 }
+
+const exists = (p: string) => fsp.access(p).then(() => true, () => false);
 
 async function tail(file: string, lines = 6): Promise<string> {
   try {
@@ -223,20 +224,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const abs = (t: TrialRecord) => path.join(sweepDir, t.run);
 
   // ---- what an ended run folder says
-  const objectiveOf = async (t: TrialRecord, run: Partial<RunRecord> | undefined, epochs?: Array<Record<string, number>>) => {
+  const objectiveOf = async (t: TrialRecord, run: Partial<RunRecord> | undefined, epochs?: EpochLine[]) => {
     const lines = epochs ?? (await readEpochs(abs(t)));
     t.epochsCompleted = run?.epochs?.completed ?? lines.length;
     if (run?.metrics) t.metrics = run.metrics;
     delete t.objective;
     delete t.objectiveEpoch;
     if (isEpochMetric) {
-      lines.forEach((l, i) => {
-        const v = l[plan.metric];
+      for (const l of lines) {
+        const v = l.logs[plan.metric];
         if (typeof v === 'number' && Number.isFinite(v) && (t.objective === undefined || better(plan.goal, v, t.objective))) {
           t.objective = v;
-          t.objectiveEpoch = i + 1;
+          t.objectiveEpoch = l.epoch;
         }
-      });
+      }
     } else {
       const v = run?.metrics?.[plan.metric.slice('test_'.length)];
       if (typeof v === 'number' && Number.isFinite(v)) t.objective = v;
@@ -288,8 +289,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     if (termination) {
       for (const t of [...record.trials].sort((a, b) => a.index - b.index)) {
         if (!FINISHED.has(t.status) || t.status === 'failed') continue;
-        const lines = await readEpochs(abs(t));
-        lines.forEach((l, i) => termination.report(t.index, i + 1, l[plan.metric]));
+        for (const l of await readEpochs(abs(t))) termination.report(t.index, l.epoch, l.logs[plan.metric]);
       }
     }
     updateBest();
@@ -352,17 +352,29 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
       if (history === undefined) return false;
       params = sampleParams(effective, index, history);
     }
-    const previousRuns = earlier ? [...(earlier.previousRuns ?? []), earlier.run] : [];
-    const run = trialRunName(index, previousRuns.length + 1);
-    const t: TrialRecord = { index, run, params, status: 'running', startedAt: now(), ...(previousRuns.length ? { previousRuns } : {}) };
+    // An interrupted trial continues in its own folder (`train --resume`: from its last checkpoint, or from the
+    // start behind a resume marker); only a folder that never became a run is left for a fresh one.
+    let run = earlier?.run ?? trialRunName(index, 1);
+    let previousRuns = earlier?.previousRuns ?? [];
+    let resume = false;
+    if (earlier) {
+      const folder = path.join(sweepDir, earlier.run);
+      if (await exists(path.join(folder, 'run.json'))) resume = true;
+      else if (await exists(folder)) {
+        previousRuns = [...previousRuns, earlier.run];
+        run = trialRunName(index, previousRuns.length + 1);
+      }
+    }
+    const resumes = (earlier?.resumes ?? 0) + (resume ? 1 : 0);
+    const t: TrialRecord = { index, run, params, status: 'running', startedAt: earlier?.startedAt && resume ? earlier.startedAt : now(), ...(previousRuns.length ? { previousRuns } : {}), ...(resumes ? { resumes } : {}) };
     record.trials = [...record.trials.filter((x) => x.index !== index), t].sort((a, b) => a.index - b.index);
     await save();
     const runDir = abs(t);
-    emit({ event: 'trialStarted', trial: index, run: runDir, params, attempt: previousRuns.length + 1 });
+    emit({ event: 'trialStarted', trial: index, run: runDir, params, attempt: previousRuns.length + resumes + 1, resumed: resume });
     const overrides = plan.parameters.map((p) => ({ path: p.path, value: params[p.path] }));
     try {
       const handle = await opts.launcher.launch({
-        sweepDir, index, runDir, specPath, workspaceRoot, overrides, logFile: path.join(sweepDir, 'logs', `${run}.log`), ...(opts.backend ? { backend: opts.backend } : {}),
+        sweepDir, index, runDir, specPath, workspaceRoot, overrides, logFile: path.join(sweepDir, 'logs', `${run}.log`), ...(opts.backend ? { backend: opts.backend } : {}), ...(resume ? { resume } : {}),
       });
       const a: Active = { index, runDir, handle, ended: false, offset: 0, partial: '', epochs: [], plannedEpochs: plan.epochs };
       active.set(index, a);
@@ -385,11 +397,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     if (!t) return;
     for (const line of await readNewLines(a)) {
       a.plannedEpochs = plannedEpochsOfLine(line) ?? a.plannedEpochs;
+      const resumed = resumeOfLine(line);
+      if (resumed) a.epochs = a.epochs.filter((x) => !supersededBy(x, resumed));
       const e = epochOfLine(line);
       if (!e) continue;
       if (e.epochs !== undefined) a.plannedEpochs = e.epochs;
       const logs = e.logs;
-      a.epochs.push(logs);
+      a.epochs.push(e);
       const value = isEpochMetric && typeof logs[plan.metric] === 'number' ? logs[plan.metric] : null;
       emit({ event: 'trialEpoch', trial: a.index, run: a.runDir, epoch: e.epoch, epochs: a.plannedEpochs, value, logs });
       if (!termination || !isEpochMetric) continue;

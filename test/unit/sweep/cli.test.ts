@@ -61,7 +61,7 @@ function sweepCli(args: string[]) {
   return { child, lines, events, exited, waitFor, stderr: () => err };
 }
 
-test('sweep --json: killed mid-way (SIGKILL), --resume finishes without redoing a trial; the last line is the done summary', { timeout: 300_000 }, async () => {
+test('sweep --json: killed (SIGKILL) and stopped (Ctrl-C) mid-way, --resume finishes without redoing a trial; the last line is the done summary', { timeout: 300_000 }, async () => {
   const ws = irisWorkspace(tiny);
   const pids: number[] = [];
   try {
@@ -81,9 +81,23 @@ test('sweep --json: killed mid-way (SIGKILL), --resume finishes without redoing 
     assert.equal(before.trials[0].status, 'completed');
     const trial0 = fs.readFileSync(path.join(sweepDir, 'trial-000', 'run.json'), 'utf8');
 
+    // resume, then stop it with Ctrl-C while trial 2 trains: trial 2 is interrupted, the sweep stopped
     const second = sweepCli([ws.modelFile, '--runs-dir', ws.runsDir, '--resume', '--json']);
-    assert.equal(await second.exited, 0, second.stderr());
-    const events = second.events();
+    await second.waitFor((e) => e.event === 'trialEpoch' && e.trial === 2);
+    second.child.kill('SIGINT');
+    assert.equal(await second.exited, 130, second.stderr());
+    const stopped = await readSweepRecord(sweepDir);
+    assert.equal(stopped.status, 'stopped');
+    assert.equal(stopped.trials[2].status, 'interrupted');
+    assert.ok(!second.events().some((e) => e.event === 'trialStarted' && (e.trial === 0 || e.trial === 1)), 'trial 0 and 1 are not started again');
+
+    // resume again: trial 2 continues in its own folder (train --resume) and the sweep completes
+    const third = sweepCli([ws.modelFile, '--runs-dir', ws.runsDir, '--resume', '--json']);
+    assert.equal(await third.exited, 0, third.stderr());
+    const events = third.events();
+    assert.ok(events.some((e) => e.event === 'trialStarted' && e.trial === 2 && e.resumed === true));
+    const resumes = (JSON.parse(fs.readFileSync(path.join(sweepDir, 'trial-002', 'run.json'), 'utf8')) as { resumes?: unknown[] }).resumes;
+    assert.ok(Array.isArray(resumes) && resumes.length === 1, `trial 2's run.json records its resume: ${JSON.stringify(resumes)}`);
     const resumed = events[0];
     assert.equal(resumed.event, 'sweepStarted');
     assert.equal(resumed.resumed, true);

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { epochsOfLines } from '../../../src/experiments/epochLines';
 import type { TrialEnd, TrialHandle, TrialLaunch, TrialLauncher } from '../../../src/sweep/launcher';
 
 export interface FakeOptions {
@@ -35,6 +36,8 @@ export class FakeLauncher implements TrialLauncher {
   maxRunning = 0;
   readonly launched: TrialLaunch[] = [];
   readonly order: number[] = [];
+  /** trials continued in their folder */
+  readonly resumed: number[] = [];
 
   constructor(private readonly o: FakeOptions = {}) {}
 
@@ -67,8 +70,16 @@ export class FakeLauncher implements TrialLauncher {
     }));
     runJson('running');
     const metrics = path.join(t.runDir, 'metrics.jsonl');
-    fs.appendFileSync(metrics, `${JSON.stringify({ event: 'trainBegin', epochs })}\n`);
     let epoch = 0;
+    if (t.resume) {
+      // continue after the epochs already written, as `train --resume` does from its last checkpoint
+      this.resumed.push(t.index);
+      const lines = fs.readFileSync(metrics, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
+      epoch = epochsOfLines(lines).length;
+      fs.appendFileSync(metrics, `${JSON.stringify({ event: 'resume', epoch: epoch + 1, batch: 0, step: epoch * 4 })}\n`);
+    } else {
+      fs.appendFileSync(metrics, `${JSON.stringify({ event: 'trainBegin', epochs })}\n`);
+    }
     const tick = () => {
       if (killed) {
         finish({ exitCode: null, signal: 'SIGKILL' });

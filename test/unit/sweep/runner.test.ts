@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { readRunSummary } from '../../../src/experiments/runTable';
 import { readSweepRecord } from '../../../src/sweep/record';
 import { runSweep, type SweepEvent } from '../../../src/sweep/runner';
 import { FakeLauncher, sweepWorkspace } from './fakeLauncher';
@@ -111,7 +112,7 @@ test('a failed trial, or one that cannot start, does not end the sweep', async (
   }
 });
 
-test('stop, then resume: finished trials are kept, interrupted ones run again with the same parameters in a new folder', async () => {
+test('stop, then resume: finished trials are kept, interrupted ones continue in their folders with the same parameters', async () => {
   const ws = sweepWorkspace(SWEEP({ trials: 6, parallel: 2 }), 20);
   try {
     const controller = new AbortController();
@@ -138,11 +139,16 @@ test('stop, then resume: finished trials are kept, interrupted ones run again wi
     assert.equal(again.sweepDir, stopped.sweepDir);
     assert.equal(again.status, 'completed');
     assert.deepEqual(relaunch.launched.map((t) => t.index), [2, 3, 4, 5], 'trials 0 and 1 are not redone');
+    assert.deepEqual(relaunch.resumed, [2, 3], 'the interrupted trials continue in their folders');
     const rec = await readSweepRecord(again.sweepDir);
     assert.deepEqual(rec.trials.map((t) => t.status), Array(6).fill('completed'));
-    assert.equal(rec.trials[2].run, 'trial-002-2');
-    assert.deepEqual(rec.trials[2].previousRuns, ['trial-002']);
+    assert.equal(rec.trials[2].run, 'trial-002');
+    assert.equal(rec.trials[2].resumes, 1);
     assert.deepEqual(rec.trials[2].params, after.trials[2].params);
+    // its epochs: the ones before the stop, then the rest, each once
+    const epochs = (await readRunSummary(path.join(again.sweepDir, 'trial-002'))).epochs;
+    assert.deepEqual(epochs, { planned: 20, completed: 20 });
+    assert.equal(rec.trials[2].objectiveEpoch, 20);
     assert.deepEqual(rec.trials[0], { ...after.trials[0], ...{} }, 'a finished trial is left as it was');
 
     // a completed sweep has nothing to resume; a changed model file cannot be resumed
@@ -154,7 +160,7 @@ test('stop, then resume: finished trials are kept, interrupted ones run again wi
   }
 });
 
-test('resume after the sweep process died: a trial that finished meanwhile is taken as it is, a dead one runs again', async () => {
+test('resume after the sweep process died: a trial that finished meanwhile is taken as it is, a dead one continues', async () => {
   const ws = sweepWorkspace(SWEEP({ trials: 3, parallel: 2 }));
   try {
     const out = await runSweep({ specPath: ws.file, workspaceRoot: ws.root, launcher: new FakeLauncher(), onEvent: () => undefined, pollMs: 5 });
@@ -173,10 +179,12 @@ test('resume after the sweep process died: a trial that finished meanwhile is ta
     const launcher = new FakeLauncher();
     const resumed = await runSweep({ specPath: ws.file, workspaceRoot: ws.root, launcher, resume: true, onEvent: () => undefined, pollMs: 5 });
     assert.deepEqual(launcher.launched.map((t) => t.index), [2]);
+    assert.deepEqual(launcher.resumed, [2]);
     const final = await readSweepRecord(resumed.sweepDir);
     assert.equal(final.trials[1].status, 'completed');
     assert.equal(typeof final.trials[1].objective, 'number', 'its objective is read from its run folder');
-    assert.equal(final.trials[2].run, 'trial-002-2');
+    assert.equal(final.trials[2].run, 'trial-002');
+    assert.equal(final.trials[2].status, 'completed');
   } finally {
     ws.dispose();
   }
