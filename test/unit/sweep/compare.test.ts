@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { readRunNotes, writeRunNotes } from '../../../src/experiments/notes';
 import { buildRunTable, changedParams, flattenSpec, listModelRuns, readRunSummary, sortRuns } from '../../../src/experiments/runTable';
 import { compareText } from '../../../src/cli/compare';
-import { epochOfLine, plannedEpochsOfLine } from '../../../src/experiments/epochLines';
+import { epochOfLine, epochsOfLines, plannedEpochsOfLine } from '../../../src/experiments/epochLines';
 import { runsText } from '../../../src/cli/runs';
 import { REPO } from '../engine/fixtures';
 
@@ -176,7 +176,9 @@ test('the commands: compare --json, runs --sort, note; usage errors exit 2', { t
 });
 
 test('epoch lines are read in both metrics.jsonl formats (v1 event lines, v2 engine events)', () => {
-  assert.deepEqual(epochOfLine({ event: 'epoch', epoch: 3, step: 21, loss: 0.5, val_loss: 0.4, elapsedMs: 9 }), { epoch: 3, logs: { loss: 0.5, val_loss: 0.4 } });
+  assert.deepEqual(epochOfLine({ event: 'epoch', epoch: 3, step: 21, loss: 0.5, val_loss: 0.4, elapsedMs: 9 }), { epoch: 3, step: 21, logs: { loss: 0.5, val_loss: 0.4 } });
+  // a resume marker drops the epoch lines written after the checkpoint it resumed from
+  assert.deepEqual(epochsOfLines([{ event: 'epoch', epoch: 1, step: 4 }, { event: 'epoch', epoch: 2, step: 8 }, { event: 'epoch', epoch: 3, step: 12 }, { event: 'resume', epoch: 3, batch: 0, step: 8 }, { event: 'epoch', epoch: 3, step: 12, loss: 1 }]).map((e) => [e.epoch, e.logs.loss]), [[1, undefined], [2, undefined], [3, 1]]);
   assert.deepEqual(epochOfLine({ v: 2, type: 'epochEnded', epoch: 3, epochs: 20, logs: { loss: 0.5, val_loss: null }, elapsedMs: 9 }), { epoch: 3, epochs: 20, logs: { loss: 0.5 } });
   assert.equal(epochOfLine({ event: 'batch', epoch: 3, batch: 1, loss: 1 }), undefined);
   assert.equal(epochOfLine({ v: 2, type: 'progress', progress: { epoch: 1 } }), undefined);
