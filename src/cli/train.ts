@@ -10,7 +10,7 @@
  * (This file also holds the argument and error helpers the evaluate and predict commands share.)
  */
 import * as path from 'node:path';
-import type { EngineMessage, ProgressInfo, Logs } from '../protocol/engine';
+import type { EngineMessage, ProgressInfo, Logs, RunStatus } from '../protocol/engine';
 import { parse as parseYaml } from 'yaml';
 import { BACKENDS, type BackendName } from '../modelFile/schema';
 import type { FieldOverride } from '../modelFile';
@@ -97,7 +97,7 @@ export function reportStartError(command: string, err: unknown): number {
   }
   process.stderr.write(`model-studio ${command}: ${message}\n`);
   if (name === 'UsageError') process.stderr.write(`run 'model-studio --help' for usage\n`);
-  return name === 'UsageError' || name === 'BackendError' || name === 'SpecError' || name === 'SavedModelError' || name === 'ResumeRefused' || name === 'ResumeError' ? 2 : 1;
+  return name === 'UsageError' || name === 'BackendError' || name === 'SpecError' || name === 'SavedModelError' || name === 'ResumeRefused' || name === 'ResumeError' || name === 'SlurmError' ? 2 : 1;
 }
 
 /**
@@ -156,7 +156,12 @@ export async function run(args: string[]): Promise<number> {
   let backend: BackendName | undefined;
   let overrides: FieldOverride[] = [];
   try {
-    parsed = parseArgs(args, { flags: ['json'], values: ['epochs', 'backend', 'runs-dir', 'run-dir', 'workspace', 'resume'], lists: ['set'] });
+    parsed = parseArgs(args, { flags: ['json', 'detach'], values: ['epochs', 'backend', 'runs-dir', 'run-dir', 'workspace', 'resume', 'target'], lists: ['set'] });
+    const target = parsed.values.get('target');
+    if (target !== undefined && target !== 'local' && (parsed.values.has('resume') || parsed.values.has('run-dir'))) {
+      throw new UsageError('--target submits a new run; --resume and --run-dir work on a run folder where it is (a cluster job resumes itself when SLURM requeues it)');
+    }
+    if (parsed.flags.has('detach') && (target === undefined || target === 'local')) throw new UsageError('--detach goes with --target NAME (a cluster target): a local run trains in this process');
     if (parsed.values.has('resume')) {
       if (parsed.positionals.length > 0 || parsed.values.has('runs-dir') || parsed.values.has('run-dir') || parsed.lists.has('set')) {
         throw new UsageError('--resume continues a run folder with the model file it recorded: give no model file, --runs-dir, --run-dir or --set with it');
@@ -172,6 +177,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const json = parsed.flags.has('json');
   const resumeDir = parsed.values.get('resume');
+  const targetName = parsed.values.get('target');
+  const onTarget = targetName !== undefined && targetName !== 'local';
   const specPath = resumeDir ? '' : path.resolve(parsed.positionals[0]);
   const runsDir = parsed.values.get('runs-dir');
   const workspace = parsed.values.get('workspace');
@@ -181,16 +188,19 @@ export async function run(args: string[]): Promise<number> {
 
   const controller = new AbortController();
   let interrupted = false;
+  // inside a SLURM job, SIGTERM may be SLURM ending the job (time limit, preemption): asked at once, while SLURM says why
+  let endedBySlurm: Promise<string | undefined> | undefined;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
     controller.abort();
-    if (!json) err.write('\nstopping at the next batch… (Ctrl-C again to quit at once)\n');
+    if (!json) err.write(onTarget ? '\nstopping the job (scancel)… (Ctrl-C again to stop following it; the job still stops)\n' : '\nstopping at the next batch… (Ctrl-C again to quit at once)\n');
   };
   // SIGTERM (kill, a cluster scheduler's stop or time limit) stops the same way: finish the batch, save
   const onSigterm = () => {
     if (interrupted) return;
     interrupted = true;
+    if (process.env.SLURM_JOB_ID && !onTarget) endedBySlurm = import('../cluster/inJob').then((m) => m.endingBySlurm());
     controller.abort();
     if (!json) err.write('\nSIGTERM: stopping at the next batch and saving…\n');
   };
@@ -237,6 +247,10 @@ export async function run(args: string[]): Promise<number> {
         err.write(`${where}error: ${e.message}${loc?.path && !loc.line ? ` (at ${loc.path})` : ''}\n`);
         break;
       }
+      case 'queued':
+        clearLine();
+        out.write(`queued: job ${e.jobId} is ${e.state.toLowerCase()}${e.reason && e.reason !== 'None' ? ` (${e.reason})` : ''}\n`);
+        break;
       default:
         break;
     }
@@ -246,12 +260,32 @@ export async function run(args: string[]): Promise<number> {
     const { trainModelFile, resumeRun } = await import('../engine/session');
     const common = { workspaceRoot: workspace, epochs, backend, signal: controller.signal, onEvent };
     const runDir = parsed.values.get('run-dir');
-    const outcome = resumeDir
-      ? await resumeRun({ ...common, runDir: resumeDir })
-      : await trainModelFile({ ...common, specPath, runsDir, overrides, ...(runDir ? { runDir: path.resolve(runDir) } : {}) });
+    let job: { target: string; jobId: string } | undefined;
+    const outcome: { runDir: string; status: RunStatus; summary: Record<string, number>; split?: string; backend?: { name: string; device: string }; error?: { message: string } } = onTarget
+      ? await (await import('./trainOnTarget')).trainOnTarget({
+        ...common, specPath, runsDir, overrides, targetName, detach: parsed.flags.has('detach'),
+        onSubmitted: (s) => {
+          job = { target: s.target, jobId: s.jobId };
+          if (json) out.write(`${JSON.stringify({ event: 'submitted', ...s })}\n`);
+          else out.write(`submitted to target ${s.target}${s.partition ? ` (partition ${s.partition})` : ''} as SLURM job ${s.jobId}\nrun folder: ${shown(s.runDir)}\njob log:    ${shown(s.output)}\n`);
+        },
+      })
+      : resumeDir
+        ? await resumeRun({ ...common, runDir: resumeDir })
+        : await trainModelFile({ ...common, specPath, runsDir, overrides, ...(runDir ? { runDir: path.resolve(runDir) } : {}) });
+    const slurmWhy = endedBySlurm ? await endedBySlurm : undefined;
+    if (slurmWhy && outcome.status === 'stopped') {
+      // SLURM ended the job, not a person: a failure with SLURM's reason (the checkpoints stay for a resume)
+      const { markEndedBySlurm } = await import('../cluster/inJob');
+      outcome.error = { message: markEndedBySlurm(outcome.runDir, slurmWhy) };
+      outcome.status = 'failed';
+      onEvent({ type: 'error', id: 'train', message: outcome.error.message });
+    }
     clearLine();
     if (json) {
-      out.write(`${JSON.stringify({ event: 'done', run: outcome.runDir, status: outcome.status, backend: outcome.backend?.name ?? backendName, device: outcome.backend?.device, ...(outcome.split ? { split: outcome.split } : {}), metrics: outcome.summary, ...(outcome.error ? { error: outcome.error.message } : {}) })}\n`);
+      out.write(`${JSON.stringify({ event: 'done', run: outcome.runDir, status: outcome.status, backend: outcome.backend?.name ?? backendName, device: outcome.backend?.device, ...(outcome.split ? { split: outcome.split } : {}), metrics: outcome.summary, ...(job ? job : {}), ...(outcome.error ? { error: outcome.error.message } : {}) })}\n`);
+    } else if (outcome.status === 'queued') {
+      out.write(`\nthe job trains on its own; follow its run folder (the dashboard does), or stop it with scancel ${job?.jobId ?? ''}\n`);
     } else {
       if (Object.keys(outcome.summary).length > 0) printSummary(out, `\n${outcome.status === 'stopped' ? 'stopped; ' : ''}report on the ${outcome.split ?? 'test'} split:`, outcome.summary);
       const rel = shown(outcome.runDir);
@@ -259,7 +293,7 @@ export async function run(args: string[]): Promise<number> {
       if (outcome.status !== 'failed') out.write(`  report  ${path.join(rel, 'report.md')}\n  model   ${path.join(rel, 'model')}\n`);
     }
     if (outcome.status === 'failed') return 1;
-    if (interrupted) return 130;
+    if (interrupted || (onTarget && outcome.status === 'stopped')) return 130;
     return 0;
   } catch (e) {
     clearLine();

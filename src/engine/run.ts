@@ -148,6 +148,15 @@ export class Run {
     return run;
   }
 
+  /**
+   * Make a run folder that waits for a cluster job (status `queued`): spec.json and run.json now, so the
+   * job (`model-studio train --resume DIR`) and everyone watching find it before the job starts.
+   */
+  static prepare(runsDir: string, spec: ModelSpecFile, specPath: string, plannedEpochs: number, extra: Partial<RunRecord> = {}): Run {
+    const run = Run.create(runsDir, spec, specPath, plannedEpochs, { ...extra, status: 'queued' });
+    return run;
+  }
+
   get id(): string { return this.record.runId; }
   get status(): RunStatus { return this.record.status; }
   get data(): Readonly<RunRecord> { return this.record; }

@@ -104,7 +104,9 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<TrainOutcome> {
     throw new ResumeRefused(`${runDir} is not a run folder that can be resumed (${errorMessage(err)})`);
   }
   const status = observedStatus(record);
-  const ownJob = !!process.env.SLURM_JOB_ID && record.slurm?.jobId === process.env.SLURM_JOB_ID.split('_')[0];
+  // a cluster job started again by SLURM (requeued) takes over its own run, whatever run.json says
+  const { isThisJob } = await import('../cluster/inJob');
+  const ownJob = isThisJob(record.slurm);
   if (status === 'completed') throw new ResumeRefused(`${runDir} has completed: there is nothing to resume (train again for a new run)`);
   if (status === 'running' && !ownJob) {
     throw new ResumeRefused(`${runDir} is still training (process ${record.pid}${record.host ? ` on ${record.host}` : ''}); stop it first`);
@@ -128,7 +130,7 @@ export async function locate(specPath: string, fieldPath: string): Promise<Probl
   return { file: specPath, path: fieldPath };
 }
 
-function withOverrides(spec: ModelSpecFile, o: { epochs?: number; backend?: BackendName }): ModelSpecFile {
+export function withOverrides(spec: ModelSpecFile, o: { epochs?: number; backend?: BackendName }): ModelSpecFile {
   return { ...spec, train: { ...spec.train, ...(o.epochs ? { epochs: o.epochs } : {}), ...(o.backend ? { backend: o.backend } : {}) } };
 }
 

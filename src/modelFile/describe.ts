@@ -46,7 +46,8 @@ export function describeSchema(schema: TSchema | unknown): string {
     case 'boolean': return 'true or false';
     case 'null': return 'null';
     case 'string': {
-      if (typeof schema.pattern === 'string') return PATTERN_WORDS[schema.pattern] ?? `a string matching /${schema.pattern}/`;
+      // patternErrorMessage: the words VS Code's JSON editor shows for a pattern, so the schema says it once
+      if (typeof schema.pattern === 'string') return (typeof schema.patternErrorMessage === 'string' ? schema.patternErrorMessage : PATTERN_WORDS[schema.pattern]) ?? `a string matching /${schema.pattern}/`;
       const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
       const max = typeof schema.maxLength === 'number' ? schema.maxLength : undefined;
       if (max !== undefined && max === min) return `a string of ${max} character${max === 1 ? '' : 's'}`;

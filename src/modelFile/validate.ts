@@ -61,6 +61,14 @@ export function checkSchema(parsed: ParsedText): SchemaResult {
   return { resolved, problems };
 }
 
+/**
+ * Any other YAML file checked against a TypeBox schema the same way (the targets file): each error
+ * with its line and column, "did you mean" for misspelt keys and values.
+ */
+export function schemaProblems(parsed: ParsedText, schema: TSchema, value: unknown): SpecProblem[] {
+  return translate(parsed, schema, value, []);
+}
+
 /** TypeBox errors of `value` against `schema`, as SpecProblems. `prefix` places a sub-value in the file. */
 function translate(parsed: ParsedText, schema: TSchema, value: unknown, prefix: Segment[], layerType?: LayerType): SpecProblem[] {
   const errors = [...Value.Errors(schema, value)];

@@ -182,7 +182,7 @@ export function toRunSnapshot(raw: unknown, runDir: string): RunSnapshot {
   const parts = runDir.split(/[\\/]/).filter(Boolean);
   const snap: RunSnapshot = { runDir, runId: parts[parts.length - 1], modelName: parts[parts.length - 2] };
   if (!isRecord(raw)) return snap;
-  const statuses: RunStatus[] = ['running', 'completed', 'stopped', 'failed'];
+  const statuses: RunStatus[] = ['queued', 'running', 'completed', 'stopped', 'failed'];
   if (statuses.includes(raw.status as RunStatus)) snap.status = raw.status as RunStatus;
   snap.runId = str(raw.runId) ?? snap.runId;
   snap.modelName = str(raw.modelName) ?? str(raw.name) ?? snap.modelName;

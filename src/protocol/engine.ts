@@ -38,7 +38,8 @@ export interface KernelReport {
   simd?: 'relaxed' | 'plain';
 }
 
-export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
+/** `queued`: submitted to a cluster target, waiting for SLURM to start it (or to start it again after a requeue) */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'stopped' | 'failed';
 
 /** Metrics of one batch or epoch: loss, acc, val_loss, val_acc, lr, … */
 export type Logs = Record<string, number>;
@@ -93,6 +94,8 @@ export type EngineMessage =
   | { type: 'saved'; id: string; outDir: string; files: string[] }
   | { type: 'log'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; message: string; id?: string }
   | { type: 'done'; id: string; status: RunStatus; runDir?: string; summary?: Record<string, number> }
+  /** a run on a cluster target waits in SLURM's queue: its state (PENDING) and SLURM's reason (Resources, Priority, …) */
+  | { type: 'queued'; id: string; runDir: string; jobId: string; target: string; state: string; reason: string }
   | { type: 'error'; id?: string; message: string; location?: ProblemLocation; stack?: string };
 
 export type HostMessageType = HostMessage['type'];
@@ -109,7 +112,7 @@ const HOST_CHECKS: Record<HostMessageType, Check[]> = {
   shutdown: [],
 };
 
-const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'stopped', 'failed'];
+const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'stopped', 'failed'];
 const ENGINE_CHECKS: Record<EngineMessageType, Check[]> = {
   ready: [num('protocol'), num('pid')],
   runStarted: [str('id'), str('runDir'), str('runId'), str('modelName'), obj('backend'), num('epochs'), num('batchesPerEpoch'), obj('samples'), optObj('resumed')],
@@ -121,6 +124,7 @@ const ENGINE_CHECKS: Record<EngineMessageType, Check[]> = {
   saved: [str('id'), str('outDir'), arr('files')],
   log: [oneOf('level', ['trace', 'debug', 'info', 'warn', 'error']), str('message'), optStr('id')],
   done: [str('id'), oneOf('status', RUN_STATUSES), optStr('runDir'), optObj('summary')],
+  queued: [str('id'), str('runDir'), str('jobId'), str('target'), str('state'), str('reason')],
   error: [str('message'), optStr('id'), optObj('location'), optStr('stack')],
 };
 

@@ -36,6 +36,7 @@ export interface StartingNode {
 export type ModelsTreeNode = ModelNode | RunNode | StartingNode;
 
 const STATUS_ICON: Record<RunEntry['status'], vscode.ThemeIcon> = {
+  queued: new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.blue')),
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
   completed: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
   stopped: new vscode.ThemeIcon('debug-stop', new vscode.ThemeColor('charts.yellow')),

@@ -78,7 +78,7 @@ export async function readRunEntry(runDir: string, modelName: string, isLive: (r
   };
 }
 
-const isStatus = (s: unknown): s is RunStatus => s === 'running' || s === 'completed' || s === 'stopped' || s === 'failed';
+const isStatus = (s: unknown): s is RunStatus => s === 'queued' || s === 'running' || s === 'completed' || s === 'stopped' || s === 'failed';
 
 /** Metrics shown first when present: the ones people compare runs by. */
 const HEADLINE = ['accuracy', 'macroF1', 'auc', 'r2', 'rmse', 'mae', 'mse', 'loss'];
