@@ -29,6 +29,8 @@ const nodeEntries = [
   ['src/extension.ts', 'extension.js'],
   ['src/engine/worker.ts', 'engine.js'],
   ['src/serve/worker.ts', 'server.js'],
+  // image decoding off the server's event loop (worker threads; src/serve/decodePool.ts)
+  ['src/serve/decodeWorker.ts', 'decode-worker.js'],
   // the standalone server that `model-studio export` copies as server.js (only TF.js stays external)
   ['src/serve/standalone.ts', 'serve-standalone.js', [...native, '@tensorflow/*']],
   ['src/cli.ts', 'cli.js'],

@@ -43,8 +43,8 @@ export const OUT_DIR = path.join('build', 'package');
 export const DAWN_FILES = /^(dawn\.node|d3dcompiler_47\.dll)$/;
 
 /** The bundles and files the extension loads from dist/ (the CLI and the export server are the npm package's). */
-const EXTENSION_DIST = ['extension.js', 'engine.js', 'server.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz'];
-const CLI_DIST = ['cli.js', 'serve-standalone.js', 'model-file.schema.json'];
+const EXTENSION_DIST = ['extension.js', 'engine.js', 'server.js', 'decode-worker.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz'];
+const CLI_DIST = ['cli.js', 'serve-standalone.js', 'decode-worker.js', 'model-file.schema.json'];
 const WASM = /^tfjs-backend-wasm.*\.wasm$/;
 /** media/ files the manifest or the webview names (the marketplace icon's SVG source stays home). */
 const MEDIA = (rel: string) => rel !== 'icon.svg';

@@ -18,9 +18,11 @@ export interface LimitSpec {
 
 export const LIMITS = {
   modelFileBytes: { env: 'MODEL_STUDIO_MAX_MODEL_FILE_BYTES', default: 2 ** 20, unit: 'bytes', what: 'size of a model file' },
-  nestingDepth: { env: 'MODEL_STUDIO_MAX_NESTING_DEPTH', default: 64, unit: 'count', what: 'nesting depth of a model file (YAML or JSON)' },
+  nestingDepth: { env: 'MODEL_STUDIO_MAX_NESTING_DEPTH', default: 64, unit: 'count', what: 'nesting depth of a model file (YAML or JSON) and of a request body' },
   layers: { env: 'MODEL_STUDIO_MAX_LAYERS', default: 1000, unit: 'count', what: 'layers in `model.layers`' },
   modelMemoryBytes: { env: 'MODEL_STUDIO_MAX_MODEL_MEMORY', default: 4 * 2 ** 30, unit: 'bytes', what: 'memory a model may need to train (estimated from its layers: weights, gradients, optimiser state and one batch of activations)' },
+  imagePixels: { env: 'MODEL_STUDIO_MAX_IMAGE_PIXELS', default: 50_000_000, unit: 'count', what: 'pixels of one image (width × height; decoded, 4 bytes each)' },
+  requestInstances: { env: 'MODEL_STUDIO_MAX_INSTANCES', default: 10_000, unit: 'count', what: 'instances (rows) in one prediction request' },
   headerBytes: { env: 'MODEL_STUDIO_MAX_HEADER_BYTES', default: 2 ** 20, unit: 'bytes', what: 'length of a CSV/TSV header row' },
 } as const satisfies Record<string, LimitSpec>;
 

@@ -1,5 +1,5 @@
 /**
- * `model-studio serve MODEL_OR_RUN_DIR [--name N] [--host H] [--port P] [--max-body SIZE] [--backend NAME]`
+ * `model-studio serve MODEL_OR_RUN_DIR [--name N] [--host H] [--port P] [--max-body SIZE] [--max-instances N] [--backend NAME]`
  * Serves a saved model over TF Serving's REST API and MLflow's scoring protocol until Ctrl-C or
  * SIGTERM, which stop accepting, finish the requests in flight and exit 0.
  */
@@ -8,7 +8,7 @@ import { parseSize } from '../serve/http';
 import { listeningLine, startServer, DEFAULT_MAX_BODY } from '../serve/server';
 import { loadTf, type LoadedTf } from '../serve/tf';
 
-const USAGE = 'Usage: model-studio serve MODEL_OR_RUN_DIR [--name N] [--host 127.0.0.1] [--port 8501] [--max-body 10mb] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]\n';
+const USAGE = 'Usage: model-studio serve MODEL_OR_RUN_DIR [--name N] [--host 127.0.0.1] [--port 8501] [--max-body 10mb] [--max-instances 10000] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]\n';
 
 export interface ServeArgs {
   dir: string;
@@ -16,6 +16,7 @@ export interface ServeArgs {
   host: string;
   port: number;
   maxBodyBytes: number;
+  maxInstances?: number;
   backend?: string;
 }
 
@@ -43,6 +44,13 @@ export function parseServeArgs(args: string[]): ServeArgs {
         break;
       }
       case '--max-body': out.maxBodyBytes = parseSize(value()); break;
+      case '--max-instances': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new Error(`--max-instances must be a whole number of instances per request, got '${v}'`);
+        out.maxInstances = n;
+        break;
+      }
       case '--backend': {
         const v = value();
         if (!(BACKENDS as readonly string[]).includes(v)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}, got '${v}'`);
@@ -82,7 +90,7 @@ export async function run(args: string[]): Promise<number> {
   let server;
   try {
     server = await startServer({
-      dir: opts.dir, name: opts.name, host: opts.host, port: opts.port, maxBodyBytes: opts.maxBodyBytes,
+      dir: opts.dir, name: opts.name, host: opts.host, port: opts.port, maxBodyBytes: opts.maxBodyBytes, maxInstances: opts.maxInstances,
       tf: await backendFor(opts.backend),
       log: (level, message) => process.stderr.write(`[${level}] ${message}\n`),
     });

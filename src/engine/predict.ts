@@ -20,6 +20,8 @@ export async function predictEncoded(loaded: Pick<LoadedModel, 'model' | 'tf' | 
   if (x.length !== n * per) throw new Error(`predictEncoded: expected ${n}×${per} values, got ${x.length}`);
   const outputs: Float32Array[] = [];
   for (let start = 0; start < n; start += CHUNK) {
+    // A large batch runs in slices, letting the event loop answer others (the server's /ping) in between.
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const m = Math.min(CHUNK, n - start);
     const input = tf.tensor(x.subarray(start * per, (start + m) * per), [m, ...preprocessing.inputShape]);
     const out = model.predict(input) as import('@tensorflow/tfjs').Tensor;
@@ -73,7 +75,39 @@ export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 
     if (opts.where && err instanceof DataError && prep.inputKind === 'tabular') throw locateRecordError(prep, records, err, opts.where);
     throw err;
   }
-  return decodeOutputs(prep, await predictEncoded(loaded, x, n), n);
+  const y = await predictEncoded(loaded, x, n);
+  const bad = firstNonFiniteRow(y, n);
+  if (bad >= 0) {
+    const at = opts.where?.(bad);
+    const e = nonFiniteOutput(prep, x, bad);
+    throw at ? new DataError(`${at.label}: ${e.message}`, at.file, at.row, e.column) : new DataError(`instance ${bad}: ${e.message}`, '', undefined, e.column);
+  }
+  return decodeOutputs(prep, y, n);
+}
+
+/** The first of n rows whose outputs are not all finite numbers, or -1. */
+export function firstNonFiniteRow(out: Float32Array, n: number): number {
+  const k = out.length / n;
+  for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i])) return Math.floor(i / k);
+  return -1;
+}
+
+/**
+ * Why row i's output is not a number: its inputs are far outside what the model saw (it names the encoded
+ * feature furthest from the training mean), or the model itself is broken (its weights are not finite).
+ * The answer is an error, never `null` probabilities.
+ */
+export function nonFiniteOutput(prep: Preprocessing, x: Float32Array, i: number): DataError {
+  const width = prep.inputShape.reduce((a, b) => a * b, 1);
+  const row = x.subarray(i * width, (i + 1) * width);
+  let far = 0;
+  for (let j = 1; j < row.length; j++) if (Math.abs(row[j]) > Math.abs(row[far])) far = j;
+  const name = prep.encodedNames?.[far]?.replace(/=.*$/, '') ?? prep.features[0]?.name;
+  if (Math.abs(row[far]) > 1e6 && name !== undefined) {
+    return new DataError(`the model's output is not a number for this instance: feature '${name}' is ${Number(row[far].toPrecision(3))} once scaled, ` +
+      'far outside the values it was trained on; send values in the range of the training data', '', undefined, name);
+  }
+  return new DataError('the model\'s output is not a number for this instance (its weights may not be finite: retrain it, or serve a checkpoint that trained normally)', '');
 }
 
 /** Model output for n samples → predictions: labels with class probabilities, or values in the target's units. */

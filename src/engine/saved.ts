@@ -92,6 +92,50 @@ export class SavedModelError extends Error {
 
 const AGAIN = 'retrain, or copy the whole model folder again';
 
+/**
+ * The weight files a model.json names, as absolute paths inside the model folder. Each must be a plain
+ * file name (no folder, no `..`, not absolute) of a regular file whose real path (symlinks resolved) is in
+ * the folder: an edited model.json could otherwise make serve, export, evaluate or predict read or copy
+ * any file (`"paths": ["../../../outside/weights-outside.bin"]` was served and exported).
+ * Throws an Error naming the model.json and the entry.
+ */
+export function modelWeightFiles(modelDir: string, manifest: unknown): string[] {
+  const modelFile = path.join(modelDir, 'model.json');
+  if (!Array.isArray(manifest)) throw new Error(`${modelFile}: 'weightsManifest' must be a list of {paths, weights}`);
+  let realDir: string;
+  try {
+    realDir = fs.realpathSync(modelDir);
+  } catch {
+    realDir = path.resolve(modelDir);
+  }
+  const out: string[] = [];
+  manifest.forEach((group: unknown, g) => {
+    const paths = group !== null && typeof group === 'object' ? (group as { paths?: unknown }).paths : undefined;
+    if (!Array.isArray(paths)) throw new Error(`${modelFile}: weightsManifest[${g}].paths must be a list of file names`);
+    paths.forEach((p: unknown, i) => {
+      const field = `weightsManifest[${g}].paths[${i}]`;
+      if (typeof p !== 'string' || p === '' || p === '.' || p === '..' || p.includes('\0') || /[\\/]/.test(p) || path.isAbsolute(p)) {
+        throw new Error(`${modelFile}: ${field} is ${JSON.stringify(p)}, but a weight file must be a plain file name inside the model folder (like "weights.bin"), with no folder or ".." in it`);
+      }
+      const file = path.join(modelDir, p);
+      let real: string;
+      try {
+        real = fs.realpathSync(file);
+      } catch {
+        out.push(file); // missing: the reader says so, naming the file
+        return;
+      }
+      const rel = path.relative(realDir, real);
+      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+        throw new Error(`${modelFile}: ${field} ${JSON.stringify(p)} is a symbolic link that leads outside the model folder (to ${real}); copy the weight file into the folder`);
+      }
+      if (!fs.statSync(real).isFile()) throw new Error(`${modelFile}: ${field} ${JSON.stringify(p)} is not a regular file`);
+      out.push(file);
+    });
+  });
+  return out;
+}
+
 type ModelJson = {
   modelTopology: object; format?: string; generatedBy?: string; convertedBy?: string | null;
   weightsManifest: Array<{ paths: string[]; weights: tfTypes.io.WeightsManifestEntry[] }>;
@@ -140,7 +184,12 @@ export async function loadSavedModel(dir: string, opts: { tf?: Tf; backend?: Bac
     throw new SavedModelError(`${prepFile}: not a Model Studio preprocessing file (format is ${JSON.stringify(preprocessing?.format)}); ${AGAIN}`, prepFile);
   }
   const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights ?? []);
-  const weightFiles = modelJson.weightsManifest.flatMap((g) => g.paths ?? []).map((p) => path.join(where, p));
+  let weightFiles: string[];
+  try {
+    weightFiles = modelWeightFiles(where, modelJson.weightsManifest);
+  } catch (err) {
+    throw new SavedModelError(`${(err as Error).message}; ${AGAIN}`, modelFile);
+  }
   const buffers = weightFiles.map((f) => {
     try {
       return fs.readFileSync(f);

@@ -4,7 +4,7 @@
  * (the engine's decoding, so answers equal `model-studio predict`). Problems become RequestErrors
  * that name the instance.
  */
-import { encodeMediaInputs } from '../engine/data/media';
+import { encodeMediaInputs, type EncodeMediaOptions } from '../engine/data/media';
 import { encodeRecordInto as encodeTabular } from '../engine/data/preprocess';
 import { DataError, type Preprocessing, type RawRecord } from '../engine/data/types';
 import type { Prediction } from '../engine/predict';
@@ -36,10 +36,13 @@ export function encodeRecordInto(prep: Preprocessing, record: RawRecord | unknow
   }
 }
 
+/** Decodes an image to the model's input (the server's pool of decoding threads). */
+export type ImageDecoder = NonNullable<EncodeMediaOptions['decodeImage']>;
+
 /** One instance of an image or text model (raw text, base64 / {"b64"} image, or a record holding it). */
-export async function encodeMedia(prep: Preprocessing, instance: unknown, where: string): Promise<Float32Array> {
+export async function encodeMedia(prep: Preprocessing, instance: unknown, where: string, decodeImage?: ImageDecoder): Promise<Float32Array> {
   try {
-    return await encodeMediaInputs(prep, [instance]);
+    return await encodeMediaInputs(prep, [instance], { decodeImage });
   } catch (err) {
     throw asRequestError(err, where);
   }

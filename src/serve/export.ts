@@ -8,6 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Preprocessing } from '../engine/data/types';
+import { modelWeightFiles } from '../engine/saved';
 import { readPreprocessing } from './loader';
 import { resolveModel } from './versions';
 
@@ -125,6 +126,40 @@ Errors are JSON with the HTTP status: 400 (the message names the bad field), 404
 `;
 }
 
+/**
+ * `<out>.tmp-PID-*` folders that an export killed mid-way left behind (its process is gone): removed before
+ * the next export to the same place. A live export's folder (its PID still running) is left alone.
+ */
+export function removeStaleTemps(out: string): string[] {
+  const parent = path.dirname(out);
+  const prefix = `${path.basename(out)}.tmp-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)-[0-9a-z]+$/.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    rmSync(path.join(parent, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function exportModel(input: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
   const resolved = await resolveModel(input, options.name);
   const version = resolved.versions.find((v) => v.version === resolved.defaultVersion) ?? resolved.versions[0];
@@ -137,17 +172,19 @@ export async function exportModel(input: string, outDir: string, options: Export
   const out = path.resolve(outDir);
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${outDir} already exists and is not empty; choose another --out or remove it`);
 
+  removeStaleTemps(out);
   const tmp = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
   mkdirSync(path.join(tmp, 'model'), { recursive: true });
   try {
     // model.json names its weight files: copy exactly those.
-    const modelJson = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { weightsManifest?: Array<{ paths: string[] }> };
-    const weightFiles = (modelJson.weightsManifest ?? []).flatMap((g) => g.paths);
-    for (const f of ['model.json', 'preprocessing.json', ...weightFiles]) {
-      mkdirSync(path.dirname(path.join(tmp, 'model', f)), { recursive: true });
-      copyFileSync(path.join(modelDir, f), path.join(tmp, 'model', f));
-    }
+    // model.json names its weight files: copy exactly those (plain names inside the model folder only).
+    const modelJson = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { weightsManifest?: unknown };
+    const weightFiles = modelWeightFiles(modelDir, modelJson.weightsManifest ?? []).map((f) => path.basename(f));
+    for (const f of ['model.json', 'preprocessing.json', ...weightFiles]) copyFileSync(path.join(modelDir, f), path.join(tmp, 'model', f));
     copyFileSync(bundle, path.join(tmp, 'server.js'));
+    // The server decodes images on worker threads from this file, when it is there (else in-process).
+    const decoder = path.join(path.dirname(bundle), 'decode-worker.js');
+    if (existsSync(decoder)) copyFileSync(decoder, path.join(tmp, 'decode-worker.js'));
     const pkg = {
       name: `${resolved.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}-server`,
       version: '1.0.0',

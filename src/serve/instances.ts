@@ -15,10 +15,54 @@
  *
  * Every problem names the instance and the feature.
  */
-import type { Preprocessing, RawRecord } from '../engine/data/types';
+import { preview, type Preprocessing, type RawRecord } from '../engine/data/types';
+import { limitHint } from '../limits';
 import { isRecord } from '../protocol/engine';
-import { encodeMedia, encodeRecordInto, encodedWidth } from './adapter';
+import { encodeMedia, encodeRecordInto, encodedWidth, type ImageDecoder } from './adapter';
 import { RequestError } from './errors';
+
+export interface EncodeOptions {
+  /** most instances one request may hold (413 above it) */
+  maxInstances: number;
+  /** decodes images off the event loop (the server's pool); default in-process */
+  decodeImage?: ImageDecoder;
+}
+
+/** 413 when a request holds more rows than the server takes: checked before anything is built per row. */
+export function checkInstanceCount(count: number, label: string, max: number): void {
+  if (count > max) {
+    throw new RequestError(`'${label}' holds ${count.toLocaleString('en-US')} instances, more than this server takes in one request ` +
+      `(${max.toLocaleString('en-US')}); send them in smaller requests, or start the server with --max-instances (${limitHint('requestInstances', max)})`, 413);
+  }
+}
+
+/** Let the event loop answer other requests (`/ping`) between slices of a large request. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const YIELD_EVERY = 512;
+
+/** How deep arrays nest in `v` (0 for a scalar), looking no further than 8 levels. */
+function arrayDepth(v: unknown): number {
+  let depth = 0;
+  let x = v;
+  while (Array.isArray(x) && depth < 8) {
+    depth++;
+    x = x[0];
+  }
+  return depth;
+}
+
+/** The dimensions of a nested array when every level is rectangular, else null (bounded depth). */
+function dimsOf(v: unknown, depth = 0): number[] | null {
+  if (!Array.isArray(v)) return [];
+  if (depth >= 8 || v.length === 0) return depth >= 8 ? null : [0];
+  const inner = dimsOf(v[0], depth + 1);
+  if (inner === null) return null;
+  for (let i = 1; i < v.length; i++) {
+    const d = dimsOf(v[i], depth + 1);
+    if (d === null || d.length !== inner.length || d.some((n, j) => n !== inner[j])) return null;
+  }
+  return [v.length, ...inner];
+}
 
 export interface EncodedBatch {
   x: Float32Array;
@@ -71,13 +115,29 @@ function encodedShape(prep: Preprocessing): string {
   return `shape [${prep.inputShape.join(', ')}]${prep.encodedNames ? `: ${list(prep.encodedNames)}` : ''}`;
 }
 
-/** Checked encoded numbers: the right count, all finite. */
-function encodedNumbers(prep: Preprocessing, numbers: number[], where: string): number[] {
+/**
+ * Checked encoded numbers: the right count, all finite in float32, and nested either flat or exactly as
+ * the model's input shape (one level too deep is a mistake, not a sample).
+ */
+function encodedNumbers(prep: Preprocessing, numbers: number[], where: string, inst?: unknown): number[] {
   const width = encodedWidth(prep);
   if (numbers.length !== width) {
     throw new RequestError(`${where}: an encoded instance must have ${width} numbers (${encodedShape(prep)}), got ${numbers.length}`);
   }
-  numbers.forEach((v, i) => { if (!Number.isFinite(v)) throw new RequestError(`${where}: encoded value ${i} is not a finite number`); });
+  if (inst !== undefined && arrayDepth(inst) > 1) {
+    const dims = dimsOf(inst);
+    const shape = prep.inputShape;
+    if (!dims || dims.length !== shape.length || dims.some((n, i) => n !== shape[i])) {
+      throw new RequestError(`${where}: an encoded instance is a flat array of ${width} numbers or nested as the input shape [${shape.join(', ')}]; ` +
+        `got ${dims ? `shape [${dims.join(', ')}]` : 'ragged nesting'} (${preview(inst)})`);
+    }
+  }
+  numbers.forEach((v, i) => {
+    if (!Number.isFinite(Math.fround(v))) {
+      const name = prep.encodedNames?.[i];
+      throw new RequestError(`${where}: encoded value ${i}${name ? ` ('${name}')` : ''} is ${v}, not a finite float32 number (the model computes in 32 bits: about ±3.4e38 at most)`);
+    }
+  });
   return numbers;
 }
 
@@ -87,6 +147,11 @@ function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, of
   const names = prep.features.map((f) => f.name);
   const raw = names.length;
   if (Array.isArray(inst) || typeof inst === 'number') {
+    if (arrayDepth(inst) > 1) {
+      // [[5.1, 3.5, 1.4, 0.2]] as one instance: the list of instances nested once more than it should be.
+      throw new RequestError(`${where}: an instance of this model is one row, a flat array of the ${raw} raw feature value${raw > 1 ? 's' : ''} (${list(names)}) ` +
+        `or a record; got an array nested ${arrayDepth(inst)} levels deep (${preview(inst)}). Send \`"instances": [[v1, v2, …], …]\`, one row per instance`);
+    }
     const numbers = numbersOf(inst);
     const values = numbers ?? (Array.isArray(inst) ? inst : [inst]);
     if (values.length === raw) {
@@ -95,14 +160,14 @@ function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, of
       return;
     }
     if (numbers && numbers.length === width) {
-      out.set(encodedNumbers(prep, numbers, where), offset);
+      out.set(encodedNumbers(prep, numbers, where, inst), offset);
       return;
     }
     throw new RequestError(`${where}: an array instance holds the ${raw} raw feature value${raw > 1 ? 's' : ''} in order (${list(names)})` +
       `${width !== raw ? ` or the ${width} encoded numbers (${encodedShape(prep)})` : ''}; got ${values.length} value${values.length === 1 ? '' : 's'}`);
   }
   if (!isRecord(inst)) {
-    throw new RequestError(`${where}: expected a record {feature: value} with features ${list(names)}, or an array of the ${raw} raw values in that order; got ${JSON.stringify(inst) ?? typeof inst}`);
+    throw new RequestError(`${where}: expected a record {feature: value} with features ${list(names)}, or an array of the ${raw} raw values in that order; got ${preview(inst)}`);
   }
   checkRecordKeys(prep, inst, where);
   encodeRecordInto(prep, inst, out, offset, where);
@@ -112,32 +177,34 @@ function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, of
  * Encodes row-format instances. `label` names the array in messages ("instances", "dataframe_records");
  * `signature` is the request's signature_name (see the header).
  */
-export async function encodeInstances(prep: Preprocessing, instances: unknown[], label: string, signature: Signature = 'serving_default'): Promise<EncodedBatch> {
+export async function encodeInstances(prep: Preprocessing, instances: unknown[], label: string, signature: Signature, opts: EncodeOptions): Promise<EncodedBatch> {
   if (instances.length === 0) throw new RequestError(`'${label}' is empty; send at least one instance`);
+  checkInstanceCount(instances.length, label, opts.maxInstances);
   const width = encodedWidth(prep);
   const x = new Float32Array(instances.length * width);
   for (const [i, inst] of instances.entries()) {
+    if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
     const where = `${label}[${i}]`;
     if (signature === 'encoded') {
       const numbers = numbersOf(inst);
       if (!numbers) {
-        throw new RequestError(`${where}: signature "encoded" takes arrays of ${width} numbers (${encodedShape(prep)}); got ${JSON.stringify(inst) ?? typeof inst}. For raw feature values leave out signature_name`);
+        throw new RequestError(`${where}: signature "encoded" takes arrays of ${width} numbers (${encodedShape(prep)}); got ${preview(inst)}. For raw feature values leave out signature_name`);
       }
-      x.set(encodedNumbers(prep, numbers, where), i * width);
+      x.set(encodedNumbers(prep, numbers, where, inst), i * width);
     } else if (prep.inputKind === 'tabular') {
       encodeTabular(prep, inst, x, i * width, where);
     } else {
       // Image / text: a numeric array can only be the encoded tensor (pixels, token ids).
       const numbers = numbersOf(inst);
-      if (numbers) x.set(encodedNumbers(prep, numbers, where), i * width);
-      else x.set(await encodeMedia(prep, inst, where), i * width);
+      if (numbers) x.set(encodedNumbers(prep, numbers, where, inst), i * width);
+      else x.set(await encodeMedia(prep, inst, where, opts.decodeImage), i * width);
     }
   }
   return { x, n: instances.length };
 }
 
 /** Columnar {feature: [v0, v1, …]} → row records; all columns must have the same length. */
-export function columnsToRecords(columns: Record<string, unknown>, label: string): RawRecord[] {
+export function columnsToRecords(columns: Record<string, unknown>, label: string, maxInstances: number): RawRecord[] {
   const names = Object.keys(columns);
   if (names.length === 0) throw new RequestError(`'${label}' has no features`);
   let n = -1;
@@ -147,16 +214,18 @@ export function columnsToRecords(columns: Record<string, unknown>, label: string
     if (n >= 0 && col.length !== n) throw new RequestError(`'${label}': feature '${name}' has ${col.length} values but '${names[0]}' has ${n}; every column needs the same length`);
     n = col.length;
   }
+  checkInstanceCount(n, label, maxInstances);
   return Array.from({ length: n }, (_, r) => Object.fromEntries(names.map((name) => [name, (columns[name] as unknown[])[r]])));
 }
 
 /** MLflow's split-oriented data frame {columns, data, index?} → records; without columns, the model's feature order. */
-export function splitFrameToRecords(frame: unknown, label: string, featureNames: string[]): RawRecord[] {
+export function splitFrameToRecords(frame: unknown, label: string, featureNames: string[], maxInstances: number): RawRecord[] {
   if (!isRecord(frame)) throw new RequestError(`'${label}' must be an object {"columns": [...], "data": [[...], ...]}`);
   const { data } = frame;
   const columns = frame.columns ?? featureNames;
   if (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string')) throw new RequestError(`'${label}.columns' must be an array of column names`);
   if (!Array.isArray(data)) throw new RequestError(`'${label}.data' must be an array of rows`);
+  checkInstanceCount(data.length, `${label}.data`, maxInstances);
   return data.map((row, r) => {
     if (!Array.isArray(row)) throw new RequestError(`'${label}.data[${r}]' must be an array of ${columns.length} values`);
     if (row.length !== columns.length) throw new RequestError(`'${label}.data[${r}]' has ${row.length} values but there are ${columns.length} columns${frame.columns === undefined ? ` (no 'columns' given, so the model's features: ${list(featureNames)})` : ''}`);
@@ -168,9 +237,10 @@ export function splitFrameToRecords(frame: unknown, label: string, featureNames:
  * CSV as pandas reads it: a header row of column names, then rows. A first row that names no
  * known column is data: the values are then taken in the model's feature order.
  */
-export function csvToRecords(rows: string[][], prep: Preprocessing): RawRecord[] {
+export function csvToRecords(rows: string[][], prep: Preprocessing, maxInstances: number): RawRecord[] {
   const cells = rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
   if (cells.length === 0) throw new RequestError('the CSV body is empty; send a header row of feature names and one row per example');
+  checkInstanceCount(cells.length - 1, 'csv rows', maxInstances);
   const names = prep.features.map((f) => f.name);
   const known = new Set([...names, prep.label.name]);
   const first = cells[0].map((c) => c.trim());

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Preprocessing } from '../engine/data/types';
+import { modelWeightFiles } from '../engine/saved';
 import { isRecord } from '../protocol/engine';
 import type { Tf } from './tf';
 
@@ -61,18 +62,20 @@ export async function readLayersModel(tf: Tf, modelDir: string): Promise<tfTypes
     throw new ModelFolderError(`${file}: not a TF.js layers model (needs 'modelTopology' and 'weightsManifest')`);
   }
   const groups = json.weightsManifest as WeightsGroup[];
-  const weightSpecs: tfTypes.io.WeightsManifestEntry[] = [];
+  let files: string[];
+  try {
+    files = modelWeightFiles(modelDir, groups);
+  } catch (err) {
+    throw new ModelFolderError((err as Error).message);
+  }
+  const weightSpecs: tfTypes.io.WeightsManifestEntry[] = groups.flatMap((g) => g.weights ?? []);
   const buffers: Buffer[] = [];
-  for (const group of groups) {
-    for (const p of group.paths) {
-      const wfile = path.join(modelDir, p);
-      try {
-        buffers.push(await readFile(wfile));
-      } catch (err) {
-        throw new ModelFolderError(`cannot read weights ${wfile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
+  for (const wfile of files) {
+    try {
+      buffers.push(await readFile(wfile));
+    } catch (err) {
+      throw new ModelFolderError(`cannot read weights ${wfile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
-    weightSpecs.push(...group.weights);
   }
   const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;

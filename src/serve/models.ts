@@ -4,9 +4,9 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Preprocessing } from '../engine/data/types';
-import { predictEncoded } from '../engine/predict';
+import { firstNonFiniteRow, nonFiniteOutput, predictEncoded } from '../engine/predict';
 import type { ServedVersionInfo } from '../protocol/serve';
-import { decodeOutputs, encodedWidth, type Prediction } from './adapter';
+import { decodeOutputs, encodedWidth, RequestError, type Prediction } from './adapter';
 import { Batcher, type BatcherOptions, type BatcherStats } from './batcher';
 import type { EncodedBatch } from './instances';
 import { readLayersModel, readPreprocessing } from './loader';
@@ -41,9 +41,13 @@ export class ServedVersion {
     return this.loaded;
   }
 
-  async predict(batch: EncodedBatch): Promise<Prediction[]> {
+  /** `label` names the request's list in messages ("instances", "inputs"). */
+  async predict(batch: EncodedBatch, label = 'instances'): Promise<Prediction[]> {
     const { batcher } = await this.load();
     const y = await batcher.run(batch.x, batch.n);
+    // Never answer null probabilities: a row whose output is not a number is the client's 400 (or a broken model's).
+    const bad = firstNonFiniteRow(y, batch.n);
+    if (bad >= 0) throw new RequestError(`${label}[${bad}]: ${nonFiniteOutput(this.prep, batch.x, bad).message}`);
     return decodeOutputs(this.prep, y, batch.n);
   }
 

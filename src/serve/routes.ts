@@ -23,10 +23,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Papa from 'papaparse';
 import { isRecord } from '../protocol/engine';
-import { mlflowRow, tfColumns, tfRow, type Prediction } from './adapter';
+import { mlflowRow, tfColumns, tfRow, type ImageDecoder, type Prediction } from './adapter';
 import { RequestError } from './errors';
 import { mediaType, readBody, sendJson } from './http';
-import { columnsToRecords, csvToRecords, encodeInstances, signatureOf, splitFrameToRecords } from './instances';
+import { checkInstanceCount, columnsToRecords, csvToRecords, encodeInstances, signatureOf, splitFrameToRecords, type EncodeOptions } from './instances';
+import { deepestNesting } from '../modelFile/parse';
+import { limit, limitHint } from '../limits';
 import { metadata, versionStatus } from './metadata';
 import type { ServedVersion } from './models';
 
@@ -35,6 +37,10 @@ export interface RouteContext {
   versions: ServedVersion[];
   defaultVersion: number;
   maxBodyBytes: number;
+  /** most instances in one request (413 above) */
+  maxInstances: number;
+  /** image decoding off the event loop (worker threads) */
+  decodeImage?: ImageDecoder;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -72,12 +78,18 @@ async function readJson(req: IncomingMessage, ctx: RouteContext, extraTypes: str
   const text = body.toString('utf8');
   if (type === 'text/csv') return { csv: text };
   if (text.trim() === '') throw new RequestError('the request body is empty; send a JSON object');
+  const maxDepth = limit('nestingDepth');
+  if (deepestNesting(text, maxDepth)) {
+    throw new RequestError(`the request body nests arrays and objects more than ${maxDepth} levels deep; an instance needs a few (${limitHint('nestingDepth', maxDepth)})`);
+  }
   try {
     return { json: JSON.parse(text) as unknown };
   } catch (err) {
     throw new RequestError(`the request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
+
+const encodeOptions = (ctx: RouteContext): EncodeOptions => ({ maxInstances: ctx.maxInstances, decodeImage: ctx.decodeImage });
 
 function pickVersion(ctx: RouteContext, requested: string | undefined): ServedVersion {
   const want = requested === undefined ? ctx.defaultVersion : Number(requested);
@@ -119,7 +131,7 @@ async function tfServing(req: IncomingMessage, res: ServerResponse, ctx: RouteCo
     if (!hasInstances && !hasInputs) throw new RequestError(`the request needs 'instances' (row format) or 'inputs' (columnar format); got keys: ${Object.keys(json).join(', ') || 'none'}`);
     if (hasInstances) {
       if (!Array.isArray(json.instances)) throw new RequestError("'instances' must be an array, one entry per example");
-      const predictions = await v.predict(await encodeInstances(enc, json.instances, 'instances', signature));
+      const predictions = await v.predict(await encodeInstances(enc, json.instances, 'instances', signature, encodeOptions(ctx)), 'instances');
       sendJson(res, 200, { predictions: predictions.map(tfRow) });
       return;
     }
@@ -134,16 +146,17 @@ async function tfServing(req: IncomingMessage, res: ServerResponse, ctx: RouteCo
       rows = Array.isArray(batch) ? batch : null;
       if (!rows) throw new RequestError('with signature "encoded", \'inputs\' must be an array of encoded rows (or {"encoded": [...]})');
     } else {
-      rows = Array.isArray(inputs) ? inputs : isRecord(inputs) ? columnsToRecords(inputs, 'inputs') : null;
+      rows = Array.isArray(inputs) ? inputs : isRecord(inputs) ? columnsToRecords(inputs, 'inputs', ctx.maxInstances) : null;
       if (!rows) throw new RequestError("'inputs' must be an object of feature → array of values, or an array");
     }
-    sendJson(res, 200, { outputs: tfColumns(await v.predict(await encodeInstances(enc, rows, 'inputs', signature))) });
+    sendJson(res, 200, { outputs: tfColumns(await v.predict(await encodeInstances(enc, rows, 'inputs', signature, encodeOptions(ctx)), 'inputs')) });
     return;
   }
 
   if (signature !== 'serving_default') throw new RequestError(`:${verb} takes records of raw feature values; signature "${signature}" works with :predict only`);
   // classify / regress: {"examples": [...], "context": {...}} → {"result": ...}
   if (!Array.isArray(json.examples)) throw new RequestError("'examples' must be an array of records");
+  checkInstanceCount(json.examples.length, 'examples', ctx.maxInstances);
   const context = json.context === undefined ? {} : json.context;
   if (!isRecord(context)) throw new RequestError("'context' must be an object of feature → value shared by every example");
   const examples = json.examples.map((e, i) => {
@@ -152,7 +165,7 @@ async function tfServing(req: IncomingMessage, res: ServerResponse, ctx: RouteCo
   });
   if (verb === 'classify' && v.prep.task !== 'classification') throw new RequestError(`model '${ctx.name}' is a regression model; use :regress or :predict`);
   if (verb === 'regress' && v.prep.task !== 'regression') throw new RequestError(`model '${ctx.name}' is a classification model; use :classify or :predict`);
-  const predictions = await v.predict(await encodeInstances(enc, examples, 'examples'));
+  const predictions = await v.predict(await encodeInstances(enc, examples, 'examples', 'serving_default', encodeOptions(ctx)), 'examples');
   const result = predictions.map((p) => ('value' in p ? p.value : p.classes.map((c) => [c, p.probabilities[c]])));
   sendJson(res, 200, { result });
 }
@@ -169,7 +182,7 @@ async function invocations(req: IncomingMessage, res: ServerResponse, ctx: Route
     const parsed = Papa.parse<string[]>(body.csv, { header: false, skipEmptyLines: 'greedy' });
     const bad = parsed.errors.find((e) => e.type !== 'Delimiter');
     if (bad) throw new RequestError(`CSV line ${bad.row !== undefined ? bad.row + 1 : '?'}: ${bad.message}`);
-    predictions = await v.predict(await encodeInstances(enc, csvToRecords(parsed.data, v.prep), 'csv rows'));
+    predictions = await v.predict(await encodeInstances(enc, csvToRecords(parsed.data, v.prep, ctx.maxInstances), 'csv rows', 'serving_default', encodeOptions(ctx)), 'csv rows');
   } else {
     let json = body.json;
     // MLflow 1.x: a bare frame, its orientation in the content type (format=pandas-split / pandas-records).
@@ -188,12 +201,12 @@ async function invocations(req: IncomingMessage, res: ServerResponse, ctx: Route
       throw new RequestError(`signature "encoded" takes 'instances' or 'inputs' (arrays of encoded numbers), not '${key}'`);
     }
     let rows: unknown[];
-    if (key === 'dataframe_split') rows = splitFrameToRecords(value, key, v.prep.features.map((f) => f.name));
+    if (key === 'dataframe_split') rows = splitFrameToRecords(value, key, v.prep.features.map((f) => f.name), ctx.maxInstances);
     else if (Array.isArray(value)) rows = value;
-    else if (key === 'inputs' && isRecord(value) && signature === 'serving_default') rows = columnsToRecords(value, key);
+    else if (key === 'inputs' && isRecord(value) && signature === 'serving_default') rows = columnsToRecords(value, key, ctx.maxInstances);
     else if (key === 'inputs' && isRecord(value) && Array.isArray(value.encoded) && Object.keys(value).length === 1) rows = value.encoded;
     else throw new RequestError(`'${key}' must be an array${key === 'inputs' ? ` or an object of ${signature === 'encoded' ? '{"encoded": [...]}' : 'feature → array'}` : ''}`);
-    predictions = await v.predict(await encodeInstances(enc, rows, key, signature));
+    predictions = await v.predict(await encodeInstances(enc, rows, key, signature, encodeOptions(ctx)), key);
   }
   sendJson(res, 200, { predictions: predictions.map(mlflowRow) });
 }

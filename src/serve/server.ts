@@ -7,6 +7,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServedVersionInfo } from '../protocol/serve';
 import type { BatcherOptions, BatcherStats } from './batcher';
+import { limit } from '../limits';
+import { DecodePool } from './decodePool';
 import { loadVersions } from './models';
 import { handle, type RouteContext } from './routes';
 import { loadTf, type LoadedTf } from './tf';
@@ -20,6 +22,10 @@ export interface ServeOptions {
   port?: number;
   /** request bodies above this many bytes get 413 (default 10 MB) */
   maxBodyBytes?: number;
+  /** requests with more instances get 413 (default MODEL_STUDIO_MAX_INSTANCES, 10,000) */
+  maxInstances?: number;
+  /** threads that decode images off the event loop (default 2) */
+  decodeThreads?: number;
   /** TF.js already set up (e.g. by the engine's backend loader); default: wasm, else cpu */
   tf?: LoadedTf;
   batch?: BatcherOptions;
@@ -62,6 +68,23 @@ export function listeningLine(s: Pick<RunningServer, 'name' | 'versions' | 'url'
   return `Serving ${s.name} (version${v.length > 1 ? 's' : ''} ${versionRange(v)}) on ${s.url} — ${where}`;
 }
 
+/** What a malformed request was, in words: the parser's codes (HPE_…) mean little to a client. */
+export function clientErrorMessage(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT': return 'the request did not arrive in time';
+    case 'HPE_HEADER_OVERFLOW': return 'the request headers are too large';
+    case 'HPE_INVALID_EOF_STATE': return 'the request was cut short: the connection ended before the whole body arrived (fewer bytes than its Content-Length)';
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH': return 'the request has an invalid Content-Length header (it must be one number, and not beside Transfer-Encoding: chunked)';
+    case 'HPE_INVALID_CHUNK_SIZE': return 'the request\'s chunked body is malformed (a chunk size is not a hexadecimal number)';
+    case 'HPE_INVALID_METHOD': return 'the request line has an unknown HTTP method';
+    case 'HPE_INVALID_URL': return 'the request line has an invalid URL';
+    case 'HPE_INVALID_VERSION': return 'the request line has an invalid HTTP version';
+    case 'HPE_INVALID_HEADER_TOKEN': return 'a request header has an invalid name or value';
+    default: return `malformed HTTP request (${err.code ?? err.message})`;
+  }
+}
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? (() => undefined);
   const resolved = await resolveModel(options.dir, options.name);
@@ -75,11 +98,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Warm the default version so the first request does not pay for loading.
   await byNumber(resolved.defaultVersion)?.load();
 
+  const pool = new DecodePool(options.decodeThreads ?? 2);
   const ctx: RouteContext = {
     name: resolved.name,
     versions,
     defaultVersion: resolved.defaultVersion,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    maxInstances: options.maxInstances ?? limit('requestInstances'),
+    decodeImage: (t, bytes) => pool.decode(t, bytes),
     log,
   };
 
@@ -110,7 +136,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return; }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const body = JSON.stringify({ error: status === 408 ? 'the request did not arrive in time' : `malformed HTTP request (${err.code ?? err.message})` });
+    const body = JSON.stringify({ error: clientErrorMessage(err) });
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 
@@ -128,7 +154,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!closed) {
       closing = true;
       closed = new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => { void pool.close().then(resolve, resolve); });
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
         force.unref();

@@ -2,7 +2,7 @@
  * The entry of an exported deploy folder (bundled as server.js by `model-studio export`): serves
  * ./model next to it. Depends only on @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm.
  * Settings from the environment or the command line: PORT / --port, HOST / --host,
- * MODEL_NAME / --name, MAX_BODY / --max-body.
+ * MODEL_NAME / --name, MAX_BODY / --max-body, MAX_INSTANCES / --max-instances (instances per request).
  */
 import * as path from 'node:path';
 import { parseSize } from './http';
@@ -21,12 +21,15 @@ export async function main(args: string[]): Promise<void> {
   const port = Number(option(args, '--port', 'PORT') ?? 8501);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number 0–65535, got '${option(args, '--port', 'PORT')}'`);
   const maxBody = option(args, '--max-body', 'MAX_BODY');
+  const maxInstances = option(args, '--max-instances', 'MAX_INSTANCES');
+  if (maxInstances !== undefined && !(Number.isInteger(Number(maxInstances)) && Number(maxInstances) >= 1)) throw new Error(`MAX_INSTANCES must be a whole number, got '${maxInstances}'`);
   const server = await startServer({
     dir,
     name: option(args, '--name', 'MODEL_NAME'),
     host: option(args, '--host', 'HOST') ?? '127.0.0.1',
     port,
     maxBodyBytes: maxBody ? parseSize(maxBody) : undefined,
+    maxInstances: maxInstances ? Number(maxInstances) : undefined,
     log: (level, message) => process.stderr.write(`[${level}] ${message}\n`),
   });
   process.stdout.write(`${listeningLine(server)}\n`);

@@ -4,8 +4,10 @@
  * Pure functions on typed arrays; reading files and batching live in media.ts.
  */
 import { promises as fs } from 'node:fs';
+import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
+import { limit, limitHint } from '../../limits';
 import type { FeatureTransform } from './types';
 
 export type ImageTransform = Extract<FeatureTransform, { kind: 'image' }>;
@@ -34,8 +36,10 @@ export interface ImageHeader {
   height: number;
 }
 
-/** Images larger than this are refused (a 50-megapixel RGBA image is 200 MB decoded). */
-export const MAX_IMAGE_PIXELS = 50_000_000;
+/** Images larger than this are refused (a 50-megapixel RGBA image is 200 MB decoded); MODEL_STUDIO_MAX_IMAGE_PIXELS changes it. */
+export const maxImagePixels = (): number => limit('imagePixels');
+/** JPEG's own limit on a side; PNG allows more, but no model input needs it. */
+const MAX_SIDE = 65_535;
 
 /** Counts decodes, so tests can check that a batch decodes only its own images. */
 export const imageStats = { decoded: 0 };
@@ -87,10 +91,63 @@ async function parseHeader(head: Uint8Array, more: (pos: number, len: number) =>
   throw new ImageError('not a PNG or JPEG file (unknown signature)');
 }
 
+/** Adam7 passes: x start, y start, x step, y step. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * A PNG's compressed pixel data may inflate only to what its header's size allows. Inflating is bounded
+ * by that size before the decoder sees the data: a 1 MB file whose 16×16 header hid 1 GiB of zeros
+ * (a zlib bomb) used to take 15 s and 2 GB. Throws ImageError for bombs and malformed chunk structure.
+ */
+export function checkPngData(buf: Uint8Array): void {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length < 33 || b.toString('latin1', 12, 16) !== 'IHDR') throw new ImageError('truncated PNG header');
+  const width = b.readUInt32BE(16);
+  const height = b.readUInt32BE(20);
+  const depth = b[24];
+  const colorType = b[25];
+  const interlace = b[28];
+  const channels = PNG_CHANNELS[colorType];
+  if (channels === undefined || ![1, 2, 4, 8, 16].includes(depth)) throw new ImageError(`PNG header has an invalid colour type ${colorType} or bit depth ${depth}`);
+  if (interlace > 1) throw new ImageError(`PNG header has an unknown interlace method ${interlace}`);
+  const rowBytes = (w: number) => Math.ceil((w * channels * depth) / 8) + 1; // + the filter byte
+  let expected = 0;
+  if (interlace === 0) {
+    expected = height * rowBytes(width);
+  } else {
+    for (const [x0, y0, dx, dy] of ADAM7) {
+      const w = width > x0 ? Math.ceil((width - x0) / dx) : 0;
+      const h = height > y0 ? Math.ceil((height - y0) / dy) : 0;
+      if (w > 0 && h > 0) expected += h * rowBytes(w);
+    }
+  }
+  const idat: Buffer[] = [];
+  for (let pos = 8; pos + 8 <= b.length;) {
+    const len = b.readUInt32BE(pos);
+    const type = b.toString('latin1', pos + 4, pos + 8);
+    if (pos + 12 + len > b.length) break; // truncated: the decoder says so
+    if (type === 'IDAT') idat.push(b.subarray(pos + 8, pos + 8 + len));
+    if (type === 'IEND') break;
+    pos += 12 + len;
+  }
+  if (idat.length === 0) return;
+  try {
+    zlib.inflateSync(Buffer.concat(idat), { maxOutputLength: expected + 1, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new ImageError(`the PNG's compressed data inflates to more than its ${width}×${height} header allows (${expected.toLocaleString('en-US')} bytes): a corrupt file or a compression bomb`);
+    }
+    // Other zlib errors (corrupt data) are the decoder's to report.
+  }
+}
+
 function checkSize(h: ImageHeader): ImageHeader {
   if (h.width < 1 || h.height < 1) throw new ImageError(`${h.format.toUpperCase()} header says ${h.width}×${h.height} pixels`);
-  if (h.width * h.height > MAX_IMAGE_PIXELS) {
-    throw new ImageError(`${h.width}×${h.height} pixels (${((h.width * h.height) / 1e6).toFixed(0)} megapixels) is over the ${MAX_IMAGE_PIXELS / 1e6}-megapixel limit; resize the image`);
+  const max = maxImagePixels();
+  if (h.width * h.height > max || h.width > MAX_SIDE || h.height > MAX_SIDE) {
+    const mp = (n: number) => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)} megapixels` : `${n.toLocaleString('en-US')} pixels`);
+    throw new ImageError(`${h.width}×${h.height} pixels (${mp(h.width * h.height)}) is over the limit of ${mp(max)}${h.width > MAX_SIDE || h.height > MAX_SIDE ? ` (or a side over ${MAX_SIDE})` : ''}; resize the image (${limitHint('imagePixels', max)})`);
   }
   return h;
 }
@@ -125,11 +182,12 @@ export function decodeImage(buf: Uint8Array): DecodedImage {
     if (isPng(buf)) {
       // the size check first: a decoder must never be asked to allocate a huge image
       if (buf.length >= 24) checkSize({ format: 'png', width: u32(buf, 16), height: u32(buf, 20) });
+      checkPngData(buf);
       const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)); // 16-bit is scaled to 8
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     }
     if (isJpeg(buf)) {
-      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
+      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxImagePixels() / 1e6, maxMemoryUsageInMB: 1024 });
       return { width: img.width, height: img.height, data: img.data };
     }
   } catch (err) {
@@ -187,8 +245,7 @@ function boxReduce(src: Float32Array, h: number, w: number, c: number, kh: numbe
 export function resizeBilinear(src: Float32Array, h: number, w: number, c: number, outH: number, outW: number): Float32Array {
   if (h === outH && w === outW) return src;
   // shrink by whole factors first when the image is more than twice the target
-  const kh = Math.max(1, Math.floor(h / outH / 2) * 2 || 1);
-  const kw = Math.max(1, Math.floor(w / outW / 2) * 2 || 1);
+  const [kh, kw] = reduceFactors(h, w, outH, outW);
   if (kh > 1 || kw > 1) {
     const r = boxReduce(src, h, w, c, kh, kw);
     return resizeBilinear(r.data, r.h, r.w, c, outH, outW);
@@ -220,7 +277,45 @@ export function resizeBilinear(src: Float32Array, h: number, w: number, c: numbe
 
 /** A decoded image as the model sees it before scaling: [h, w, channels] in [0, 1]. */
 export function imageToUnit(img: DecodedImage, size: readonly [number, number], channels: 1 | 3): Float32Array {
+  const [kh, kw] = reduceFactors(img.height, img.width, size[0], size[1]);
+  if (kh > 1 || kw > 1) {
+    // A large image shrinks by whole blocks straight from its RGBA bytes: no full-size float copy (600 MB at 50 MP).
+    const r = boxReduceRgba(img, channels, kh, kw);
+    return resizeBilinear(r.data, r.h, r.w, channels, size[0], size[1]);
+  }
   return resizeBilinear(toChannels(img, channels), img.height, img.width, channels, size[0], size[1]);
+}
+
+/** The whole-block shrink factors resizeBilinear applies first when an image is more than twice the target. */
+function reduceFactors(h: number, w: number, outH: number, outW: number): [number, number] {
+  return [Math.max(1, Math.floor(h / outH / 2) * 2 || 1), Math.max(1, Math.floor(w / outW / 2) * 2 || 1)];
+}
+
+/** toChannels then boxReduce in one pass, with the same float32 rounding, so results are identical. */
+function boxReduceRgba(img: DecodedImage, c: 1 | 3, kh: number, kw: number): { data: Float32Array; h: number; w: number } {
+  const oh = Math.floor(img.height / kh);
+  const ow = Math.floor(img.width / kw);
+  const out = new Float32Array(oh * ow * c);
+  const inv = 1 / (kh * kw);
+  const d = img.data;
+  const w = img.width;
+  const f = Math.fround;
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      for (let ch = 0; ch < c; ch++) {
+        let s = 0;
+        for (let dy = 0; dy < kh; dy++) {
+          const row = (y * kh + dy) * w;
+          for (let dx = 0; dx < kw; dx++) {
+            const p = 4 * (row + x * kw + dx);
+            s += c === 1 ? f(0.299 * (d[p] / 255) + 0.587 * (d[p + 1] / 255) + 0.114 * (d[p + 2] / 255)) : f(d[p + ch] / 255);
+          }
+        }
+        out[(y * ow + x) * c + ch] = s * inv;
+      }
+    }
+  }
+  return { data: out, h: oh, w: ow };
 }
 
 /**

@@ -520,6 +520,8 @@ async function screenImagesWithRows(samples: ImageSample[], rowOf: number[], tab
 export interface EncodeMediaOptions {
   /** read image instances given as file paths (the CLI); paths resolve against this folder */
   baseDir?: string;
+  /** decode an image to the model's input elsewhere (the server: on worker threads); default in-process */
+  decodeImage?: (transform: ImageTransform, bytes: Uint8Array) => Promise<Float32Array>;
 }
 
 /**
@@ -552,7 +554,7 @@ export async function encodeMediaInputs(prep: Preprocessing, instances: readonly
         encodeTextInto(t, value ?? '', out, i * width);
       } else {
         const bytes = await imageBytes(t, value, opts);
-        out.set(scaleImage(imageToUnit(decodeImage(bytes), t.size, t.channels), t), i * width);
+        out.set(opts.decodeImage ? await opts.decodeImage(t, bytes) : scaleImage(imageToUnit(decodeImage(bytes), t.size, t.channels), t), i * width);
       }
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);

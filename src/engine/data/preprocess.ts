@@ -20,7 +20,7 @@
  */
 import type { Task } from '../../modelFile/schema';
 import { categoryOf, isMissing, parseBoolean, parseNumber } from './infer';
-import { DataError, type FeatureTransform, type Preprocessing, type RawRecord } from './types';
+import { DataError, preview, type FeatureTransform, type Preprocessing, type RawRecord } from './types';
 
 export type MissingStrategy = Preprocessing['missing'];
 export type NumericScaling = 'standardize' | 'minmax' | 'none';
@@ -175,7 +175,7 @@ function imputeNumber(observed: number[], strategy: MissingStrategy, dropAs: 'me
 
 // ---------------------------------------------------------------- applying it
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const show = (v: unknown) => preview(v);
 
 function requestError(message: string, feature?: string): DataError {
   return new DataError(message, '', undefined, feature);
@@ -197,6 +197,10 @@ function encodeFeature(t: FeatureTransform, value: unknown, out: Float32Array, o
         if (x === undefined) throw requestError(`feature '${t.name}' must be a number, got ${show(value)}`, t.name);
       }
       out[offset] = (x - t.center) / t.divisor;
+      // The network computes in float32: a value beyond ±3.4e38 after scaling would be Infinity (and null answers).
+      if (!Number.isFinite(out[offset])) {
+        throw requestError(`feature '${t.name}' is ${show(value)}, too large for the model's 32-bit input once scaled; send a finite value within float32's range (about ±3.4e38)`, t.name);
+      }
       return 1;
     }
     case 'boolean': {

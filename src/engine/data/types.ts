@@ -116,3 +116,21 @@ export class DataError extends Error {
     this.name = 'DataError';
   }
 }
+
+/** A value for a message: short, and safe for any nesting (JSON.stringify of a deep value overflows the stack). */
+export function preview(v: unknown, max = 60): string {
+  const show = (x: unknown, depth: number): string => {
+    // JSON's own spelling (no spaces), so a small value reads exactly as JSON.stringify writes it.
+    if (Array.isArray(x)) return depth >= 3 ? '[…]' : `[${x.slice(0, 4).map((e) => show(e, depth + 1)).join(',')}${x.length > 4 ? ',…' : ''}]`;
+    if (x !== null && typeof x === 'object') {
+      const rec = x as Record<string, unknown>;
+      if (depth >= 3) return '{…}';
+      const keys = Object.keys(rec);
+      return `{${keys.slice(0, 3).map((k) => `${JSON.stringify(k.slice(0, 20))}:${show(rec[k], depth + 1)}`).join(',')}${keys.length > 3 ? ',…' : ''}}`;
+    }
+    if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
+    return x === undefined ? 'nothing' : String(x);
+  };
+  const s = show(v, 0);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}

@@ -18,7 +18,7 @@ function crc32(buf: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
+export function chunk(type: string, data: Uint8Array): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);
   const body = Buffer.concat([Buffer.from(type, 'ascii'), Buffer.from(data)]);
@@ -98,4 +98,45 @@ export function specWith(data: Record<string, unknown>, task: 'classification' |
     evaluate: { split: 'test' },
     deploy: { host: '127.0.0.1', port: 8501 },
   } as unknown as ModelSpecFile;
+}
+
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+
+/** An 8-bit RGBA PNG, Adam7-interlaced (pngjs writes only non-interlaced ones). */
+export function interlacedPng(width: number, height: number, rgba: (x: number, y: number) => [number, number, number, number]): Buffer {
+  const rows: number[] = [];
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    for (let y = y0; y < height; y += dy) {
+      if (x0 >= width) break;
+      rows.push(0); // filter: none
+      for (let x = x0; x < width; x += dx) rows.push(...rgba(x, y));
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  ihdr[12] = 1;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.from(rows))), chunk('IEND', new Uint8Array(0))]);
+}
+
+const bombData = new Map<number, Buffer>();
+
+/** A zlib bomb: a small PNG whose header says width×height but whose data inflates to `inflated` bytes of zeros. */
+export function pngBomb(opts: { width?: number; height?: number; inflated?: number; interlace?: 0 | 1 } = {}): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(opts.width ?? 16, 0);
+  ihdr.writeUInt32BE(opts.height ?? 16, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  ihdr[12] = opts.interlace ?? 1;
+  const size = opts.inflated ?? 2 ** 30;
+  // Deflating 1 GiB takes seconds: once per size and process.
+  let data = bombData.get(size);
+  if (!data) {
+    data = zlib.deflateSync(Buffer.alloc(size), { level: 9 });
+    bombData.set(size, data);
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', data), chunk('IEND', new Uint8Array(0))]);
 }

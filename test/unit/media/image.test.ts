@@ -7,7 +7,7 @@ import {
 } from '../../../src/engine/data/image';
 import { checkImageFile } from '../../../src/engine/data/media';
 import { createRng } from '../../../src/engine/data/split';
-import { encodePng, rgbPng, solidJpeg, tempWorkspace, write } from './helpers';
+import { encodePng, interlacedPng, pngBomb, rgbPng, solidJpeg, tempWorkspace, write } from './helpers';
 
 const px = (img: { data: Uint8Array; width: number }, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
 
@@ -106,9 +106,9 @@ test('corrupt, truncated, empty and huge files are refused with the reason', asy
   assert.match(String(await checkImageFile(path.join(dir, 'noise.png'))), /not a PNG or JPEG/);
   assert.match(String(await checkImageFile(path.join(dir, 'empty.jpg'))), /empty file/);
   assert.match(String(await checkImageFile(path.join(dir, 'cut.jpg'))), /truncated JPEG/);
-  assert.match(String(await checkImageFile(path.join(dir, 'huge.png'))), /megapixel limit/);
+  assert.match(String(await checkImageFile(path.join(dir, 'huge.png'))), /over the limit of 50 megapixels/);
   assert.match(String(await checkImageFile(path.join(dir, 'missing.png'))), /file not found/);
-  assert.throws(() => decodeImage(huge), /megapixel limit/);
+  assert.throws(() => decodeImage(huge), /over the limit of 50 megapixels/);
   assert.throws(() => decodeImage(files['truncated.png']), /cannot decode/);
   await write(path.join(dir, 'ok.png'), good);
   assert.equal(await checkImageFile(path.join(dir, 'ok.png')), null);
@@ -126,4 +126,50 @@ test('a JPEG whose frame header sits behind 20 KB of metadata: the header is rea
   assert.deepEqual(await readImageHeader(path.join(dir, 'exif.jpg')), { format: 'jpeg', width: 9, height: 7 });
   assert.equal(await checkImageFile(path.join(dir, 'exif.jpg')), null);
   assert.equal(decodeImage(withExif).width, 9);
+});
+
+test('a PNG zlib bomb (1 MB file, 16×16 header, 1 GiB inflated) is refused after inflating only what its header allows', () => {
+  for (const interlace of [0, 1] as const) {
+    const bomb = pngBomb({ interlace });
+    assert.ok(bomb.length < 1.1e6);
+    const before = process.memoryUsage().rss;
+    assert.throws(() => decodeImage(bomb), /inflates to more than its 16×16 header allows.*compression bomb/);
+    // It was 2 GB and 15 s (interlaced); now the inflate stops at the header's size.
+    assert.ok(process.memoryUsage().rss - before < 100e6, `RSS grew by ${Math.round((process.memoryUsage().rss - before) / 1e6)} MB`);
+  }
+});
+
+test('interlaced PNGs decode (the bound counts every Adam7 pass)', () => {
+  for (const [w, h] of [[1, 1], [3, 2], [9, 17], [33, 8]]) {
+    const img = decodeImage(interlacedPng(w, h, (x, y) => [x * 7, y * 5, (x + y) % 256, 200]));
+    assert.deepEqual([img.width, img.height], [w, h]);
+    assert.deepEqual(px(img, w - 1, h - 1), [(w - 1) * 7, (h - 1) * 5, (w + h - 2) % 256, 200]);
+  }
+});
+
+test('a large image shrinks straight from its bytes, with exactly the values of the float path', () => {
+  const w = 97;
+  const h = 64;
+  const png = rgbPng(w, h, (x, y) => [(x * 37 + y) % 256, (y * 11) % 256, (x * y) % 256]);
+  const img = decodeImage(png);
+  for (const channels of [1, 3] as const) {
+    const ref = new Float32Array(w * h * channels);
+    for (let i = 0; i < w * h; i++) {
+      const [r, g, b] = [img.data[4 * i] / 255, img.data[4 * i + 1] / 255, img.data[4 * i + 2] / 255];
+      if (channels === 1) ref[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+      else ref.set([r, g, b], 3 * i);
+    }
+    assert.deepEqual(imageToUnit(img, [8, 5], channels), resizeBilinear(ref, h, w, channels, 8, 5));
+  }
+});
+
+test('the pixel limit is configurable', () => {
+  const png = rgbPng(40, 30, () => [1, 2, 3]);
+  process.env.MODEL_STUDIO_MAX_IMAGE_PIXELS = '1000';
+  try {
+    assert.throws(() => decodeImage(png), /40×30 pixels \(1,200 pixels\) is over the limit of 1,000 pixels.*MODEL_STUDIO_MAX_IMAGE_PIXELS/);
+  } finally {
+    delete process.env.MODEL_STUDIO_MAX_IMAGE_PIXELS;
+  }
+  assert.equal(decodeImage(png).width, 40);
 });
