@@ -11,7 +11,8 @@ import { fileProblem } from '../modelFile/problems';
 
 const USAGE = `Usage: model-studio validate FILE… [options]
 
-Check model files (*.model.yaml, *.model.yml, *.model.json): schema, cross-field rules, data columns.
+Check model files (*.model.yaml, *.model.yml, *.model.json): schema, cross-field rules, data columns;
+and targets files (.model-studio/targets.yaml): the schema of each target.
 
 Options:
   --json            print the result as JSON: {"ok": bool, "files": [{"file", "ok", "problems": […]}]}
@@ -62,7 +63,9 @@ export async function run(args: string[], io: Output = STD): Promise<number> {
     let problems: SpecProblem[];
     try {
       const text = await readModelFile(file);
-      problems = (await validateModelText(text, file, { workspaceRoot, checkData })).problems;
+      problems = isTargetsFile(file)
+        ? (await import('../cluster/targets')).validateTargetsText(text, file).problems
+        : (await validateModelText(text, file, { workspaceRoot, checkData })).problems;
     } catch (err) {
       problems = err instanceof SpecError ? err.problems : [fileProblem(file, cannotRead(err))];
     }
@@ -85,6 +88,9 @@ export async function run(args: string[], io: Output = STD): Promise<number> {
   }
   return ok ? 0 : 1;
 }
+
+/** `.model-studio/targets.yaml` (or .yml/.json): a targets file, not a model file. */
+const isTargetsFile = (file: string): boolean => /(^|[\\/])\.model-studio[\\/]targets\.(ya?ml|json)$/.test(file);
 
 function usageError(io: Output, message: string): number {
   io.err(`model-studio validate: ${message}\n\n${USAGE}`);

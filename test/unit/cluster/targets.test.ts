@@ -74,3 +74,19 @@ test('schemas/targets.schema.json is current (regenerated when stale: commit the
     assert.fail(`${file} was stale and has been regenerated from src/cluster/targets.ts; commit it`);
   }
 });
+
+test('model-studio validate checks a targets file as one (FILE:LINE:COL), beside model files', async () => {
+  const { run } = await import('../../../src/cli/validate');
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-targets-'));
+  fs.mkdirSync(path.join(ws, '.model-studio'));
+  const file = path.join(ws, '.model-studio', 'targets.yaml');
+  fs.writeFileSync(file, 'targets:\n  x:\n    type: slurm\n    tme: 5\n');
+  let out = '';
+  const io = { out: (t: string) => { out += t; }, err: (t: string) => { out += t; } };
+  assert.equal(await run([file], io), 1);
+  assert.match(out, /targets\.yaml:4:5: error: unknown key `tme` in `targets\.x`; did you mean `time`\?/);
+  fs.writeFileSync(file, 'targets:\n  x: { type: slurm, time: 5 }\n');
+  out = '';
+  assert.equal(await run([file], io), 0);
+  assert.match(out, /targets\.yaml: ok/);
+});
