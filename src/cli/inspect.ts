@@ -4,9 +4,10 @@
  * training would be fed. Exit 0 ok, 1 a problem with the model file or the data, 2 usage.
  */
 import * as path from 'node:path';
-import { prepareData } from '../engine/data/index';
-import { describeColumn, inferColumns } from '../engine/data/infer';
-import { displayPath, readTable, type Table } from '../engine/data/read';
+import { openTable, prepareData } from '../engine/data/index';
+import { displayPath } from '../engine/data/errors';
+import { describeTable, type ReadProgress } from '../engine/data/tabular';
+import { readProgressText } from './readProgress';
 import { DataError, type ColumnInfo, type DatasetInfo, type PreparedData } from '../engine/data/types';
 import { modelSize } from '../engine/model';
 import { limit } from '../limits';
@@ -35,13 +36,14 @@ export async function run(args: string[], io: Output = STDIO): Promise<number> {
     return 2;
   }
   const file = path.resolve(rest[0]);
-  if (!MODEL_FILE.test(file) && /\.(csv|tsv|tab|txt|json|jsonl|ndjson)$/i.test(file)) return inspectTable(file, json, io);
+  if (!MODEL_FILE.test(file) && /\.(csv|tsv|tab|txt|json|jsonl|ndjson|parquet|pq|arrow|feather|ipc)$/i.test(file)) return inspectTable(file, json, io);
   let spec: ModelSpecFile;
   let prepared: PreparedData;
   try {
     const workspaceRoot = findWorkspaceRoot(file);
     spec = await loadModelFile(file, { workspaceRoot });
-    prepared = await prepareData(spec, file, { workspaceRoot });
+    prepared = await prepareData(spec, file, { workspaceRoot, onProgress: progressLine(io, json) });
+    await prepared.dispose?.();
   } catch (err) {
     if (err instanceof SpecError) {
       for (const p of err.problems) io.err(`${formatProblem(p)}\n`);
@@ -76,13 +78,19 @@ export async function run(args: string[], io: Output = STDIO): Promise<number> {
   return 0;
 }
 
-/** A data file on its own: the columns and the types the pipeline would infer. */
+/** A data file on its own: the columns and the types the pipeline would infer (one streamed pass). */
 async function inspectTable(file: string, json: boolean, io: Output): Promise<number> {
   let columns: ColumnInfo[];
-  let table: Table;
+  let rows: number;
+  let format: string;
   try {
-    table = await readTable(file);
-    columns = inferColumns(table).map((t) => describeColumn(table, t));
+    const reader = await openTable(file);
+    try {
+      ({ rows, columns } = await describeTable(reader, { onProgress: progressLine(io, json) }));
+      format = reader.delimiter && reader.delimiter !== (reader.format === 'tsv' ? '\t' : ',') ? `${reader.format} (delimiter ${JSON.stringify(reader.delimiter)})` : reader.format;
+    } finally {
+      await reader.close();
+    }
   } catch (err) {
     if (err instanceof DataError) {
       io.err(`${formatDataError(err)}\n`);
@@ -90,17 +98,35 @@ async function inspectTable(file: string, json: boolean, io: Output): Promise<nu
     }
     throw err;
   }
-  const format = table.delimiter && table.delimiter !== (table.format === 'tsv' ? '\t' : ',') ? `${table.format} (delimiter ${JSON.stringify(table.delimiter)})` : table.format;
   if (json) {
-    io.out(`${JSON.stringify({ source: file, format, rows: table.rows.length, columns }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ source: file, format, rows, columns }, null, 2)}\n`);
     return 0;
   }
-  io.out(`data: ${displayPath(file)} (${format}), ${table.rows.length} rows, ${columns.length} columns\n\n`);
+  io.out(`data: ${displayPath(file)} (${format}), ${rows} rows, ${columns.length} columns\n\n`);
   io.out(`${columnTable(columns, () => '')}\n\n`);
   io.out('To train on it, write a model file that names the label, e.g. my.model.yaml:\n' +
     `  name: my-model\n  task: classification        # or regression\n  data:\n    source: ${yamlScalar(path.basename(file))}\n    label: ${yamlScalar(columns[columns.length - 1]?.name ?? 'COLUMN')}\n`);
   return 0;
 }
+
+/**
+ * Progress of a long read on stderr (a file over 64 MB): rows, MB and percent, at most a few times a
+ * second, on one line that the next one replaces when stderr is a terminal.
+ */
+function progressLine(io: Output, json: boolean): ((p: ReadProgress) => void) | undefined {
+  if (json) return undefined;
+  let last = 0;
+  const tty = process.stderr.isTTY === true;
+  return (p) => {
+    if (p.totalBytes < 64 * 1024 * 1024) return;
+    const now = Date.now();
+    if (now - last < 500 && p.bytes < p.totalBytes) return;
+    last = now;
+    const line = `reading ${readProgressText(p)}`;
+    io.err(tty ? `\r\x1b[2K${line}${p.bytes >= p.totalBytes && p.pass === p.passes ? '\n' : ''}` : `${line}\n`);
+  };
+}
+
 
 const yamlScalar = (s: string) => (/^[A-Za-z0-9_.\/-]+$/.test(s) ? s : JSON.stringify(s));
 
@@ -108,7 +134,7 @@ function columnTable(columns: ColumnInfo[], role: (name: string) => string): str
   const withRole = columns.some((c) => role(c.name) !== '');
   const header = ['column', ...(withRole ? ['role'] : []), 'type', 'inferred', 'missing', 'distinct', 'values'];
   return table(header, columns.map((c) => [
-    oneLine(c.name, 30), ...(withRole ? [role(c.name)] : []), c.type, c.inferred ? 'yes' : 'no (declared)', String(c.missing), String(c.distinct), summary(c),
+    oneLine(c.name, 30), ...(withRole ? [role(c.name)] : []), c.type, c.inferred ? 'yes' : 'no (declared)', String(c.missing), `${c.distinctEstimated ? '~' : ''}${c.distinct}`, summary(c),
   ]), header.map((h) => h === 'missing' || h === 'distinct'));
 }
 
@@ -150,7 +176,7 @@ function oneLine(s: string, max: number): string {
 
 /** Left-aligned text columns, right-aligned number columns. */
 function table(header: string[], rows: string[][], numeric: boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
   const line = (r: string[]) => r.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
@@ -166,7 +192,7 @@ function render(file: string, spec: ModelSpecFile, p: PreparedData, shapes: Retu
   out.push(columnTable(info.columns, role));
   if (info.classBalance) {
     const total = info.classBalance.reduce((a, b) => a + b.count, 0);
-    const most = Math.max(...info.classBalance.map((c) => c.count));
+    const most = info.classBalance.reduce((m, c) => Math.max(m, c.count), 0);
     out.push('', `class balance (${info.classBalance.length} classes):`);
     out.push(table(['class', 'rows', 'share', ''], info.classBalance.map((c) => [
       oneLine(c.label, 30), String(c.count), `${((100 * c.count) / total).toFixed(1)}%`, '█'.repeat(Math.max(1, Math.round((20 * c.count) / most))),

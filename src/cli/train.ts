@@ -14,6 +14,7 @@ import type { EngineMessage, ProgressInfo, Logs, RunStatus } from '../protocol/e
 import { parse as parseYaml } from 'yaml';
 import { BACKENDS, type BackendName } from '../modelFile/schema';
 import type { FieldOverride } from '../modelFile';
+import { readProgressText } from './readProgress';
 
 // ---------------------------------------------------------------- shared helpers
 
@@ -208,6 +209,7 @@ export async function run(args: string[]): Promise<number> {
   process.on('SIGTERM', onSigterm);
 
   let backendName = '';
+  let lastPass = 0;
   let lineOpen = false;
   const clearLine = () => {
     if (lineOpen) out.write('\r\x1b[2K');
@@ -226,6 +228,17 @@ export async function run(args: string[]): Promise<number> {
         backendName = e.backend.name;
         out.write(`training ${e.modelName} on ${e.backend.device}: ${e.samples.train} train / ${e.samples.validation} validation / ${e.samples.test} test samples, ${e.epochs} epochs × ${e.batchesPerEpoch} batches\nrun folder: ${shown(e.runDir)}\n`);
         break;
+      case 'dataProgress': {
+        const line = `reading data ${readProgressText(e)}`;
+        if (tty) {
+          out.write(`\r\x1b[2K${line.slice(0, Math.max(20, (out as NodeJS.WriteStream).columns ?? 120) - 1)}`);
+          lineOpen = true;
+        } else if (e.totalBytes >= 64 * 1024 * 1024 && e.pass !== lastPass) {
+          out.write(`${line}\n`);
+        }
+        lastPass = e.pass;
+        break;
+      }
       case 'progress':
         if (tty) {
           out.write(`\r\x1b[2K${progressBar(e.progress).slice(0, Math.max(20, (out as NodeJS.WriteStream).columns ?? 120) - 1)}`);

@@ -20,25 +20,32 @@ export interface EvaluateInput {
 
 const CHUNK = 1024;
 
-/** x and y of a whole split, in chunks. */
-async function collect(split: SplitData): Promise<{ x: Float32Array; y: Float32Array }> {
-  const per = split.xShape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(split.n * per);
+/** The model's outputs and the targets over a whole split, a batch at a time (the inputs are never all in memory). */
+async function predictSplit(e: EvaluateInput): Promise<{ out: Float32Array; y: Float32Array; n: number }> {
+  const { split } = e;
   const y = new Float32Array(split.n);
-  for (let start = 0; start < split.n; start += CHUNK) {
-    const idx = Array.from({ length: Math.min(CHUNK, split.n - start) }, (_, i) => start + i);
-    const b = await split.batch(idx);
-    x.set(b.x, start * per);
-    y.set(b.y, start);
+  let out: Float32Array | undefined;
+  let n = 0;
+  const reader = split.epoch({ batchSize: CHUNK, shuffle: false });
+  try {
+    for (let batch = await reader.next(); batch; batch = await reader.next()) {
+      const o = await predictEncoded(e, batch.x, batch.n);
+      const per = o.length / batch.n;
+      out ??= new Float32Array(split.n * per);
+      out.set(o, n * per);
+      y.set(batch.y, n);
+      n += batch.n;
+    }
+  } finally {
+    await reader.close();
   }
-  return { x, y };
+  return { out: out ?? new Float32Array(0), y, n };
 }
 
 export async function evaluateOnSplit(e: EvaluateInput): Promise<Report> {
   const { preprocessing: prep, split } = e;
   if (split.n === 0) throw new Error(`the ${e.splitName} split is empty: nothing to evaluate (set data.split.${e.splitName === 'train' ? 'test' : e.splitName} above 0, or evaluate.split)`);
-  const { x, y } = await collect(split);
-  const out = await predictEncoded(e, x, split.n);
+  const { out, y } = await predictSplit(e);
   const model = e.summary
     ? { layers: e.summary.layers.map((l) => ({ name: l.name, type: l.type, outputShape: JSON.stringify(l.outputShape), params: l.params })), totalParams: e.summary.totalParams }
     : undefined;

@@ -5,7 +5,7 @@
 import { DataError, type Preprocessing, type RawRecord } from './data/types';
 import type { LoadedModel } from './saved';
 import { encodeRecords, decodeLabel, unscaleTarget } from './data/preprocess';
-import { encodeMediaInputs } from './data/media';
+import { encodeMediaInputs } from './data/encodeMedia';
 
 export type Prediction =
   | { label: string; probabilities: Record<string, number>; classes: string[] }
@@ -62,6 +62,8 @@ export interface PredictOptions {
    * then a DataError starting with it (the CLI passes the input file and its rows).
    */
   where?: (index: number) => { label: string; file: string; row?: number };
+  /** numbers given as text may use a decimal comma (the records come from a ';'-separated file) */
+  decimalComma?: boolean;
 }
 
 export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 'preprocessing'>, records: RawRecord[], opts: PredictOptions = {}): Promise<Prediction[]> {
@@ -70,9 +72,9 @@ export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 
   if (n === 0) return [];
   let x: Float32Array;
   try {
-    x = prep.inputKind === 'tabular' ? encodeRecords(prep, records) : await encodeMediaInputs(prep, records, { baseDir: opts.baseDir });
+    x = prep.inputKind === 'tabular' ? encodeRecords(prep, records, { decimalComma: opts.decimalComma }) : await encodeMediaInputs(prep, records, { baseDir: opts.baseDir });
   } catch (err) {
-    if (opts.where && err instanceof DataError && prep.inputKind === 'tabular') throw locateRecordError(prep, records, err, opts.where);
+    if (opts.where && err instanceof DataError && prep.inputKind === 'tabular') throw locateRecordError(prep, records, err, opts.where, opts.decimalComma);
     throw err;
   }
   const y = await predictEncoded(loaded, x, n);
@@ -123,7 +125,8 @@ export function decodeOutputs(prep: Preprocessing, out: Float32Array, n: number)
     const row = probs.subarray(i * k, (i + 1) * k);
     let best = 0;
     for (let j = 1; j < k; j++) if (row[j] > row[best]) best = j;
-    const probabilities: Record<string, number> = {};
+    // keyed by class names (user data): no prototype, so a class named `__proto__` is a plain key
+    const probabilities = Object.create(null) as Record<string, number>;
     classes.forEach((c, j) => { probabilities[c] = row[j]; });
     return { label: decodeLabel(prep, best), probabilities, classes };
   });
@@ -139,10 +142,10 @@ function numberHint(message: string): string {
 }
 
 /** The error of the first record that does not encode, re-raised with where that record is in its file. */
-function locateRecordError(prep: LoadedModel['preprocessing'], records: RawRecord[], err: DataError, where: NonNullable<PredictOptions['where']>): DataError {
+function locateRecordError(prep: LoadedModel['preprocessing'], records: RawRecord[], err: DataError, where: NonNullable<PredictOptions['where']>, decimalComma?: boolean): DataError {
   for (let i = 0; i < records.length; i++) {
     try {
-      encodeRecords(prep, [records[i]]);
+      encodeRecords(prep, [records[i]], { decimalComma });
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
       const at = where(i);

@@ -14,9 +14,10 @@ type Mode = 'auto' | 'min' | 'max';
 import { findWorkspaceRoot } from '../modelFile/paths';
 import { describeEstimate } from '../modelFile/modelSize';
 import { limit } from '../limits';
-import type { PreparedData, RawRecord, SplitData } from './data/types';
-import { DataError } from './data/types';
-import { prepareData, readTable, encodeRecords, encodeLabel } from './data';
+import type { PreparedData, SplitData } from './data/types';
+import { prepareData } from './data';
+import { fileSplit } from './data/records';
+import { StoppedError } from './data/errors';
 import { selectBackend, type Tf } from './backends';
 import { kernelReport } from './backends/kernels';
 import { buildModel, formatSummary, modelSize, summarizeModel, ModelBuildError } from './model';
@@ -144,11 +145,34 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
   const spec = withOverrides(opts.spec, opts);
   const specPath = path.resolve(opts.specPath);
 
+  let data: PreparedData;
+  try {
+    data = opts.data ?? (await prepareData(spec, specPath, {
+      workspaceRoot: opts.workspaceRoot,
+      signal: opts.signal,
+      onProgress: (p) => emit({ type: 'dataProgress', id, ...p }),
+    }));
+  } catch (err) {
+    if (!(err instanceof StoppedError)) throw err;
+    // stopped while reading: no run folder was made yet
+    log('info', err.message);
+    emit({ type: 'done', id, status: 'stopped', summary: {} });
+    return { runDir: '', status: 'stopped', summary: {} };
+  }
+  try {
+    return await trainPrepared(opts, spec, specPath, data);
+  } finally {
+    if (!opts.data) await data.dispose?.();
+  }
+}
+
+async function trainPrepared(opts: TrainModelOptions & { workspaceRoot: string; resumeDir?: string }, spec: ModelSpecFile, specPath: string, data: PreparedData): Promise<TrainOutcome> {
+  const id = opts.id ?? 'train';
+  const emit = opts.onEvent;
+  const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message, id });
   const resumeDir = opts.resumeDir ? path.resolve(opts.resumeDir) : undefined;
   const resumeFolder = resumeDir ? path.join(resumeDir, RUN_FILES.resumeCheckpoint) : undefined;
   const checkpointToResume: ResumeCheckpoint | undefined = resumeFolder && hasResumeCheckpoint(resumeFolder) ? readResumeCheckpoint(resumeFolder) : undefined;
-
-  const data = opts.data ?? (await prepareData(spec, specPath, { workspaceRoot: opts.workspaceRoot }));
   for (const w of data.info.warnings) log('warn', w);
   // Before any backend allocates it: with the data's exact shape, will the model fit in memory?
   const size = modelSize(spec, data.preprocessing, data.train.n);
@@ -377,28 +401,6 @@ export interface EvaluateOutcome {
   runStatus?: RunStatus | 'crashed';
 }
 
-/** A SplitData over records read from a file (labels from the model's label column). */
-function recordsSplit(prep: PreparedData['preprocessing'], records: RawRecord[], file: string): SplitData {
-  const x = encodeRecords(prep, records);
-  const y = new Float32Array(records.length);
-  records.forEach((r, i) => {
-    if (!(prep.label.name in r)) throw new DataError(`no '${prep.label.name}' column (the label the model was trained on)`, file, i + 2, prep.label.name);
-    y[i] = encodeLabel(prep, r[prep.label.name]);
-  });
-  const per = prep.inputShape.reduce((a, b) => a * b, 1);
-  return {
-    n: records.length,
-    xShape: prep.inputShape,
-    async batch(indices) {
-      const bx = new Float32Array(indices.length * per);
-      const by = new Float32Array(indices.length);
-      indices.forEach((j, i) => { bx.set(x.subarray(j * per, (j + 1) * per), i * per); by[i] = y[j]; });
-      return { x: bx, y: by };
-    },
-    async raw(indices) { return indices.map((j) => records[j]); },
-  };
-}
-
 /**
  * Evaluate a run folder (on its evaluate.split, or on `dataPath`) or a saved model folder (needs
  * `dataPath`). A run folder evaluated on its own split gets a fresh report.json / report.md; on another
@@ -412,25 +414,26 @@ export async function evaluateRun(dir: string, dataPath?: string, opts: { backen
   const loaded = await loadSavedModel(abs, { backend: opts.backend });
   const summary = summarizeModel(loaded.model);
   let split: SplitData;
+  let prepared: PreparedData | undefined;
   let splitName: Report['split'] = 'test';
   const file = dataPath ? path.resolve(dataPath) : undefined;
   if (file) {
-    const table = await readTable(file, {});
-    split = recordsSplit(loaded.preprocessing, table.rows, file);
+    split = await fileSplit(loaded.preprocessing, file);
   } else {
     if (!isRun) throw new Error(`${dir} is a saved model, not a run folder: give the data to evaluate on with --data FILE`);
     const record = readRunRecord(abs);
     const spec = JSON.parse(fs.readFileSync(path.join(abs, RUN_FILES.spec), 'utf8')) as ModelSpecFile;
     const workspaceRoot = opts.workspaceRoot ?? findWorkspaceRoot(record.specPath);
-    const data = await prepareData(spec, record.specPath, { workspaceRoot });
+    prepared = await prepareData(spec, record.specPath, { workspaceRoot });
     splitName = spec.evaluate.split as SplitName;
-    split = pickSplit(data, splitName);
+    split = pickSplit(prepared, splitName);
   }
   let report: Report;
   try {
     report = await evaluateOnSplit({ tf: loaded.tf, model: loaded.model, preprocessing: loaded.preprocessing, split, splitName, summary });
   } finally {
     loaded.model.dispose();
+    await prepared?.dispose?.();
   }
   if (!isRun) return { report, ...(file ? { data: file } : {}) };
   if (!file) {

@@ -87,6 +87,8 @@ export type EngineMessage =
   | { type: 'ready'; protocol: number; pid: number }
   | { type: 'runStarted'; id: string; runDir: string; runId: string; modelName: string; backend: BackendInfo; epochs: number; batchesPerEpoch: number; samples: { train: number; validation: number; test: number }; resumed?: ResumedFrom }
   | { type: 'progress'; id: string; progress: ProgressInfo }
+  /** reading the data before the first epoch: pass 1 (statistics) and pass 2 (storing rows), rows and bytes so far */
+  | { type: 'dataProgress'; id: string; pass: number; passes: number; rows: number; bytes: number; totalBytes: number }
   | { type: 'epochEnded'; id: string; epoch: number; epochs: number; logs: Logs; elapsedMs: number }
   | { type: 'checkpointSaved'; id: string; epoch: number; path: string; monitor: string; value: number }
   | { type: 'reportReady'; id: string; runDir: string; summary: Record<string, number> }
@@ -117,6 +119,7 @@ const ENGINE_CHECKS: Record<EngineMessageType, Check[]> = {
   ready: [num('protocol'), num('pid')],
   runStarted: [str('id'), str('runDir'), str('runId'), str('modelName'), obj('backend'), num('epochs'), num('batchesPerEpoch'), obj('samples'), optObj('resumed')],
   progress: [str('id'), obj('progress')],
+  dataProgress: [str('id'), num('pass'), num('passes'), num('rows'), num('bytes'), num('totalBytes')],
   epochEnded: [str('id'), num('epoch'), num('epochs'), obj('logs'), num('elapsedMs')],
   checkpointSaved: [str('id'), num('epoch'), str('path'), str('monitor'), num('value')],
   reportReady: [str('id'), str('runDir'), obj('summary')],

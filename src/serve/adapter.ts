@@ -4,7 +4,7 @@
  * (the engine's decoding, so answers equal `model-studio predict`). Problems become RequestErrors
  * that name the instance.
  */
-import { encodeMediaInputs, type EncodeMediaOptions } from '../engine/data/media';
+import { encodeMediaInputs, type EncodeMediaOptions } from '../engine/data/encodeMedia';
 import { encodeRecordInto as encodeTabular } from '../engine/data/preprocess';
 import { DataError, type Preprocessing, type RawRecord } from '../engine/data/types';
 import type { Prediction } from '../engine/predict';

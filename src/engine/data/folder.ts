@@ -9,8 +9,11 @@ import * as path from 'node:path';
 import { NotDataFileError, readDataFile, statData } from '../../modelFile/peek';
 import type { ModelSpecFile, Task } from '../../modelFile/schema';
 import type { ColumnInfo, PreparedData, RawRecord } from './types';
-import { dataError, displayPath } from './read';
-import { assemble, imageSettings, mapLimit, screenImages, Warnings, type ImageSample, type MediaOptions } from './media';
+import { emptyRecord } from './values';
+import { dataError, displayPath } from './errors';
+import { imageSettings, mapLimit, screenImages, type ImageSample } from './images';
+import { Warnings } from './labels';
+import { assemble, type MediaOptions } from './mediaTable';
 import { decodeTextFile } from './text';
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
@@ -92,12 +95,12 @@ export async function prepareFolderData(spec: ModelSpecFile, specFile: string, o
 
   const featureName = kind;
   const labelName = spec.data.label;
-  const record = (f: Found): RawRecord => ({ [featureName]: f.rel, [labelName]: f.label });
+  const record = (f: Found): RawRecord => Object.assign(emptyRecord(), { [featureName]: f.rel, [labelName]: f.label });
   let samples: Found[] = used;
   let textValues: string[] | undefined;
   let imageSamples: ImageSample[] | undefined;
   if (kind === 'image') {
-    const all = used.map((f) => ({ file: f.file, record: record(f) }));
+    const all = used.map((f) => ({ file: f.file }));
     const kept = await screenImages(all, imageSettings(spec).onError, warnings);
     samples = kept.map((i) => used[i]);
     imageSamples = kept.map((i) => all[i]);
@@ -127,7 +130,9 @@ export async function prepareFolderData(spec: ModelSpecFile, specFile: string, o
     kind,
     labels: samples.map((f) => f.label),
     // a text sample's record holds the text itself (what a served model takes) and where it came from
-    records: kind === 'image' ? samples.map(record) : samples.map((f, i) => ({ [featureName]: (textValues as string[])[i], [labelName]: f.label, _path: f.file })),
+    raw: async (idx) => idx.map((i) => (kind === 'image'
+      ? Object.assign(record(samples[i]), { _path: samples[i].file })
+      : Object.assign(emptyRecord(), { [featureName]: (textValues as string[])[i], [labelName]: samples[i].label, _path: samples[i].file }))),
     images: imageSamples,
     texts: textValues,
     featureName,

@@ -18,115 +18,12 @@
  *   regression → standardised with the training mean/std (label.center / label.divisor), so
  *   predictions must go through `unscaleTarget`.
  */
-import type { Task } from '../../modelFile/schema';
-import { categoryOf, isMissing, parseBoolean, parseNumber } from './infer';
+import { categoryOf, isMissing, parseBoolean, parseNumber } from './values';
 import { DataError, preview, type FeatureTransform, type Preprocessing, type RawRecord } from './types';
 
 export type MissingStrategy = Preprocessing['missing'];
 export type NumericScaling = 'standardize' | 'minmax' | 'none';
 export type CategoricalEncoding = 'onehot' | 'index';
-
-/** One input column ready to fit: its values over ALL rows, and how it should be treated. */
-export type FeatureColumn =
-  | { name: string; kind: 'numeric'; values: Float64Array; missing: MissingStrategy; scale: NumericScaling }
-  | { name: string; kind: 'boolean'; values: Float64Array; missing: MissingStrategy }
-  | { name: string; kind: 'categorical'; values: Array<string | null>; missing: MissingStrategy; encoding: CategoricalEncoding };
-
-export interface FitInput {
-  task: Task;
-  features: FeatureColumn[];
-  /** label values over ALL rows (strings for classification, numbers for regression) */
-  label: { name: string; values: ReadonlyArray<string | number> };
-  /** rows the statistics are computed from */
-  trainIndices: readonly number[];
-  /** the global strategy (stored for the record; per-feature strategies live in each transform) */
-  missing: MissingStrategy;
-}
-
-/** Fit every transform on the training rows. Warnings are for people (constant columns, empty columns). */
-export function fitPreprocessing(input: FitInput): { preprocessing: Preprocessing; warnings: string[] } {
-  const warnings: string[] = [];
-  const train = input.trainIndices;
-  const features: FeatureTransform[] = input.features.map((f) => {
-    if (f.kind === 'categorical') return fitCategorical(f, train, warnings);
-    const observed: number[] = [];
-    for (const i of train) if (!Number.isNaN(f.values[i])) observed.push(f.values[i]);
-    if (observed.length === 0) warnings.push(`feature '${f.name}' has no values in the training split; it is filled with 0`);
-    if (f.kind === 'boolean') return { name: f.name, kind: 'boolean', impute: imputeNumber(observed, f.missing, 'mode') };
-    return fitNumeric(f, observed, warnings);
-  });
-  const encodedNames = features.flatMap((t) =>
-    t.kind === 'categorical' && t.encoding === 'onehot' ? t.categories.map((c) => `${t.name}=${c}`) : [t.name]);
-  const label: Preprocessing['label'] = { name: input.label.name };
-  if (input.task === 'classification') {
-    // A missing label (NaN, as the pipeline marks rows it leaves out) is never a class.
-    const present = input.label.values.filter((v) => !isMissing(v));
-    label.classes = sortClasses(new Set(present.map((v) => categoryOf(v))));
-  } else {
-    const ys = train.map((i) => Number(input.label.values[i]));
-    const { mean, std } = meanStd(ys);
-    label.center = mean;
-    label.divisor = std > 1e-12 ? std : 1;
-  }
-  const preprocessing: Preprocessing = {
-    format: 'model-studio-preprocessing',
-    version: 1,
-    task: input.task,
-    inputKind: 'tabular',
-    inputShape: [encodedNames.length],
-    features,
-    encodedNames,
-    label,
-    missing: input.missing,
-  };
-  return { preprocessing, warnings };
-}
-
-function fitNumeric(f: Extract<FeatureColumn, { kind: 'numeric' }>, observed: number[], warnings: string[]): FeatureTransform {
-  const impute = imputeNumber(observed, f.missing, 'mean');
-  let center = 0;
-  let divisor = 1;
-  if (observed.length > 0 && f.scale === 'standardize') {
-    const { mean, std } = meanStd(observed);
-    center = mean;
-    divisor = std;
-  } else if (observed.length > 0 && f.scale === 'minmax') {
-    let min = Infinity;
-    let max = -Infinity;
-    for (const x of observed) { if (x < min) min = x; if (x > max) max = x; }
-    center = min;
-    divisor = max - min;
-  }
-  if (f.scale !== 'none' && observed.length > 0 && !(divisor > 1e-12)) {
-    warnings.push(`feature '${f.name}' has the same value (${observed[0]}) in every training row; it carries no information`);
-    divisor = 1;
-  }
-  return { name: f.name, kind: 'numeric', impute, scale: f.scale, center, divisor };
-}
-
-function fitCategorical(f: Extract<FeatureColumn, { kind: 'categorical' }>, train: readonly number[], warnings: string[]): FeatureTransform {
-  const counts = new Map<string, number>();
-  for (const i of train) {
-    const v = f.values[i];
-    if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
-  }
-  const categories = sortClasses(new Set(counts.keys()));
-  if (categories.length === 0) warnings.push(`feature '${f.name}' has no values in the training split; it encodes as all zeros`);
-  if (categories.length > 100 && f.encoding === 'onehot') {
-    warnings.push(`feature '${f.name}' has ${categories.length} categories: one-hot makes ${categories.length} inputs; ` +
-      `exclude it if it is an identifier, or use encoding: index`);
-  }
-  let impute: string | null;
-  if (f.missing === 'error') impute = null;
-  else if (f.missing === 'zero') impute = '';
-  else {
-    let best = '';
-    let bestCount = 0;
-    for (const c of categories) { const n = counts.get(c) ?? 0; if (n > bestCount) { best = c; bestCount = n; } }
-    impute = best;
-  }
-  return { name: f.name, kind: 'categorical', encoding: f.encoding, categories, impute };
-}
 
 /** Class / category order: numeric when every name is a number, otherwise by code point. */
 export function sortClasses(names: Set<string>): string[] {
@@ -145,34 +42,6 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number } {
   return { mean, std: Math.sqrt(sq / xs.length) };
 }
 
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Most frequent value; ties go to the smallest. */
-export function mode(xs: readonly number[]): number {
-  const counts = new Map<number, number>();
-  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
-  let best = 0;
-  let bestCount = 0;
-  for (const [x, n] of counts) if (n > bestCount || (n === bestCount && x < best)) { best = x; bestCount = n; }
-  return best;
-}
-
-function imputeNumber(observed: number[], strategy: MissingStrategy, dropAs: 'mean' | 'mode'): number | null {
-  const s = strategy === 'drop' ? dropAs : strategy;
-  switch (s) {
-    case 'error': return null;
-    case 'zero': return 0;
-    case 'median': return median(observed);
-    case 'mode': return mode(observed);
-    default: return meanStd(observed).mean;
-  }
-}
-
 // ---------------------------------------------------------------- applying it
 
 const show = (v: unknown) => preview(v);
@@ -185,7 +54,7 @@ function requestError(message: string, feature?: string): DataError {
 export type UnseenCategory = (feature: string, value: string, categories: readonly string[]) => void;
 
 /** The value of one feature for one record, as the number(s) written into `out` from `offset`. Returns the width. */
-function encodeFeature(t: FeatureTransform, value: unknown, out: Float32Array, offset: number, unseen?: UnseenCategory): number {
+function encodeFeature(t: FeatureTransform, value: unknown, out: Float32Array, offset: number, unseen?: UnseenCategory, decimalComma = false): number {
   switch (t.kind) {
     case 'numeric': {
       let x: number | undefined;
@@ -193,7 +62,7 @@ function encodeFeature(t: FeatureTransform, value: unknown, out: Float32Array, o
         if (t.impute === null) throw requestError(`feature '${t.name}' is missing, and missing values are not allowed (missing: error); send a number`, t.name);
         x = t.impute;
       } else {
-        x = parseNumber(value);
+        x = parseNumber(value, decimalComma);
         if (x === undefined) throw requestError(`feature '${t.name}' must be a number, got ${show(value)}`, t.name);
       }
       out[offset] = (x - t.center) / t.divisor;
@@ -247,7 +116,7 @@ function listCategories(categories: string[]): string {
 }
 
 /** Encode one record into out[offset … offset + inputShape[0]). Exported for the pipeline, which adds file/row to errors. */
-export function encodeRecordInto(prep: Preprocessing, record: unknown, out: Float32Array, offset: number, unseen?: UnseenCategory): void {
+export function encodeRecordInto(prep: Preprocessing, record: unknown, out: Float32Array, offset: number, unseen?: UnseenCategory, decimalComma = false): void {
   let get: (t: FeatureTransform, j: number) => unknown;
   if (Array.isArray(record)) {
     if (record.length !== prep.features.length) {
@@ -266,19 +135,15 @@ export function encodeRecordInto(prep: Preprocessing, record: unknown, out: Floa
           `the model takes ${prep.features.map((f) => `'${f.name}'`).join(', ')}`, key);
       }
     }
-    get = (t) => rec[t.name];
+    get = (t) => (Object.prototype.hasOwnProperty.call(rec, t.name) ? rec[t.name] : undefined);
   } else {
     throw requestError(`a record must be an object of feature values (or an array in feature order), got ${show(record)}`);
   }
+  const comma = decimalComma || prep.decimalComma === true;
   let at = offset;
-  prep.features.forEach((t, j) => { at += encodeFeature(t, get(t, j), out, at, unseen); });
+  prep.features.forEach((t, j) => { at += encodeFeature(t, get(t, j), out, at, unseen, comma); });
 }
 
-/** Encode the features of one row given by a lookup (no check for unknown names: the pipeline reads its own table). */
-export function encodeValuesInto(prep: Preprocessing, value: (name: string) => unknown, out: Float32Array, offset: number): void {
-  let at = offset;
-  for (const t of prep.features) at += encodeFeature(t, value(t.name), out, at);
-}
 
 /**
  * Raw records (from a request or a file) → model input, row-major [records.length × inputShape[0]].
@@ -292,6 +157,8 @@ export interface EncodeOptions {
    * the known categories). The value is still encoded as unseen (all zeros for onehot); a caller can warn or refuse.
    */
   onUnseenCategory?: (record: number, feature: string, value: string, categories: readonly string[]) => void;
+  /** numbers given as text may use a decimal comma (`0,5`): a ';'-separated file or request body (the model's own setting also enables it) */
+  decimalComma?: boolean;
 }
 
 export function encodeRecords(prep: Preprocessing, records: readonly unknown[], options: EncodeOptions = {}): Float32Array {
@@ -303,7 +170,7 @@ export function encodeRecords(prep: Preprocessing, records: readonly unknown[], 
   const report = options.onUnseenCategory;
   records.forEach((r, i) => {
     try {
-      encodeRecordInto(prep, r, out, i * width, report && ((feature, value, categories) => report(i, feature, value, categories)));
+      encodeRecordInto(prep, r, out, i * width, report && ((feature, value, categories) => report(i, feature, value, categories)), options.decimalComma);
     } catch (err) {
       if (err instanceof DataError && records.length > 1) {
         throw new DataError(`instance ${i}: ${err.message}`, err.file, err.row, err.column);
@@ -315,7 +182,7 @@ export function encodeRecords(prep: Preprocessing, records: readonly unknown[], 
 }
 
 /** The training target of a raw label value: class index (classification) or scaled number (regression). */
-export function encodeLabel(prep: Preprocessing, value: unknown): number {
+export function encodeLabel(prep: Preprocessing, value: unknown, options: { decimalComma?: boolean } = {}): number {
   const { label } = prep;
   if (prep.task === 'classification') {
     const classes = label.classes ?? [];
@@ -323,7 +190,7 @@ export function encodeLabel(prep: Preprocessing, value: unknown): number {
     if (k < 0) throw requestError(`label '${label.name}' must be one of ${listCategories(classes)}, got ${show(value)}`, label.name);
     return k;
   }
-  const y = parseNumber(value);
+  const y = parseNumber(value, options.decimalComma || prep.decimalComma === true);
   if (y === undefined) throw requestError(`label '${label.name}' must be a number, got ${show(value)}`, label.name);
   return (y - (label.center ?? 0)) / (label.divisor ?? 1);
 }
@@ -340,4 +207,87 @@ export function decodeLabel(prep: Preprocessing, index: number): string {
 /** A regression prediction in the label's own units (undoes the target standardisation). */
 export function unscaleTarget(prep: Preprocessing, y: number): number {
   return y * (prep.label.divisor ?? 1) + (prep.label.center ?? 0);
+}
+
+// ---------------------------------------------------------------- encoding stored raw values
+
+/** Where each feature's raw value sits in a stored row (see store.ts), and how to read it. */
+export interface RawLayout {
+  /** in preprocessing.features order */
+  features: Array<{ name: string; slot: number; kind: 'number' | 'category'; dictionary?: readonly string[] }>;
+  labelSlot: number;
+  /** the row's position among the source file's data rows (0-based) */
+  ordinalSlot: number;
+  slots: number;
+}
+
+/** Writes the model input of one stored row into out[offset …]. */
+export type RawRowEncoder = (block: Float64Array, blockRows: number, row: number, out: Float32Array, offset: number) => void;
+
+/**
+ * The encoder of stored rows: the same arithmetic as encodeRecords on the raw record (a test pins the
+ * equality), with category names resolved once per dictionary instead of once per value.
+ */
+export function rawRowEncoder(prep: Preprocessing, layout: RawLayout): RawRowEncoder {
+  type Step = (block: Float64Array, B: number, r: number, out: Float32Array, at: number) => number;
+  const steps: Step[] = prep.features.map((t, j) => {
+    const f = layout.features[j];
+    const base = f.slot;
+    switch (t.kind) {
+      case 'numeric': {
+        const impute = t.impute ?? 0;
+        const { center, divisor } = t;
+        return (block, B, r, out, at) => {
+          let x = block[base * B + r];
+          if (x !== x) x = impute;
+          out[at] = (x - center) / divisor;
+          return 1;
+        };
+      }
+      case 'boolean': {
+        const impute = t.impute ?? 0;
+        return (block, B, r, out, at) => {
+          const x = block[base * B + r];
+          out[at] = x !== x ? impute : x;
+          return 1;
+        };
+      }
+      case 'categorical': {
+        const dictionary = f.dictionary ?? [];
+        const index = new Map(t.categories.map((c, k) => [c, k]));
+        const slotOf = Int32Array.from(dictionary, (name) => index.get(name) ?? -1);
+        const imputed = t.impute === null ? -1 : index.get(t.impute) ?? -1;
+        const width = t.categories.length;
+        if (t.encoding === 'index') {
+          return (block, B, r, out, at) => {
+            const id = block[base * B + r];
+            const k = id < 0 || id !== id ? imputed : slotOf[id];
+            out[at] = k >= 0 ? k : width;
+            return 1;
+          };
+        }
+        return (block, B, r, out, at) => {
+          const id = block[base * B + r];
+          const k = id < 0 || id !== id ? imputed : slotOf[id];
+          out.fill(0, at, at + width);
+          if (k >= 0) out[at + k] = 1;
+          return width;
+        };
+      }
+      default:
+        throw new Error(`feature '${t.name}' is ${t.kind} data, not a tabular column`);
+    }
+  });
+  return (block, B, r, out, offset) => {
+    let at = offset;
+    for (let j = 0; j < steps.length; j++) at += steps[j](block, B, r, out, at);
+  };
+}
+
+/** The training target of a stored row: class index as stored, or the standardised number. */
+export function rawTarget(prep: Preprocessing): (raw: number) => number {
+  if (prep.task === 'classification') return (raw) => raw;
+  const center = prep.label.center ?? 0;
+  const divisor = prep.label.divisor ?? 1;
+  return (raw) => (raw - center) / divisor;
 }

@@ -72,59 +72,111 @@ export interface SplitIndices {
   test: number[];
 }
 
-/**
- * Split row indices 0..n-1. Sizes: test = round(n·test), validation = round(n·validation), train = the rest
- * (at least one row). Stratified: each class is shuffled and shared out so every split holds the same
- * proportions (largest-remainder rounding keeps the totals). Each split's indices come back in ascending order.
- */
-export function splitIndices(n: number, opts: SplitOptions): SplitIndices {
-  const { validation, test, seed } = opts;
+/** Which split each row went to (values of the Uint8Array `assignSplits` returns). */
+export const TRAIN = 0;
+export const VALIDATION = 1;
+export const TEST = 2;
+
+export interface AssignOptions extends Omit<SplitOptions, 'labels'> {
+  /** stratify: the class of each row, 0..classes-1 */
+  classOf?: Int32Array;
+  /** stratify: class ids in the order their groups are shuffled (the classes' names sorted) */
+  classOrder?: readonly number[];
+}
+
+/** Sizes of the test and validation splits for n rows (at least one training row is kept). */
+export function splitSizes(n: number, validation: number, test: number): { nTest: number; nVal: number } {
   if (!(validation >= 0 && test >= 0 && validation + test < 1)) {
     throw new RangeError(`split fractions must be ≥ 0 and validation + test < 1, got validation ${validation}, test ${test}`);
   }
   let nTest = Math.round(n * test);
   let nVal = Math.round(n * validation);
-  // Keep at least one training row.
   while (nTest + nVal > n - 1 && nTest + nVal > 0) {
     if (nTest >= nVal) nTest--; else nVal--;
   }
-  const rng = createRng(seed);
-  const asc = (a: number, b: number) => a - b;
+  return { nTest, nVal };
+}
+
+/** Fisher–Yates over a[start, end) with the generator (the same draws as Rng.shuffle on a copy of that range). */
+function shuffleRange(a: Int32Array, start: number, end: number, rng: Rng): void {
+  for (let i = end - start - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const tmp = a[start + i];
+    a[start + i] = a[start + j];
+    a[start + j] = tmp;
+  }
+}
+
+/**
+ * The split of rows 0..n-1 as one byte per row (TRAIN, VALIDATION, TEST), in typed arrays only, so
+ * millions of rows cost a few bytes each. Sizes: test = round(n·test), validation = round(n·validation),
+ * train = the rest (at least one row). Stratified: the rows of each class (in file order) are shuffled
+ * with the seeded generator, class by class in the order of the classes' names, and shared out so every
+ * split holds the same proportions (largest-remainder rounding keeps the totals). Same file, same seed:
+ * same rows, on every machine (README "How the split is made").
+ */
+export function assignSplits(n: number, opts: AssignOptions): Uint8Array {
+  const { nTest, nVal } = splitSizes(n, opts.validation, opts.test);
+  const out = new Uint8Array(n);
   if (opts.shuffle === false) {
-    const all = Array.from({ length: n }, (_, i) => i);
-    return { train: all.slice(0, n - nVal - nTest), validation: all.slice(n - nVal - nTest, n - nTest), test: all.slice(n - nTest) };
+    out.fill(VALIDATION, n - nVal - nTest, n - nTest);
+    out.fill(TEST, n - nTest, n);
+    return out;
   }
-  if (!opts.stratify || !opts.labels) {
-    const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-    return {
-      test: order.slice(0, nTest).sort(asc),
-      validation: order.slice(nTest, nTest + nVal).sort(asc),
-      train: order.slice(nTest + nVal).sort(asc),
-    };
+  const rng = createRng(opts.seed);
+  if (!opts.stratify || !opts.classOf || !opts.classOrder) {
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    shuffleRange(order, 0, n, rng);
+    for (let k = 0; k < nTest; k++) out[order[k]] = TEST;
+    for (let k = nTest; k < nTest + nVal; k++) out[order[k]] = VALIDATION;
+    return out;
   }
-  // Group rows by class, in a fixed class order so the result does not depend on row order of first appearance.
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const key = String(opts.labels[i]);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(i);
-  }
-  const classes = [...groups.keys()].sort();
-  for (const c of classes) rng.shuffle(groups.get(c) as number[]);
-  const testShare = allocate(classes.map((c) => (groups.get(c) as number[]).length), nTest);
-  const remaining = classes.map((c, k) => (groups.get(c) as number[]).length - testShare[k]);
-  const valShare = allocate(remaining, nVal);
-  const out: SplitIndices = { train: [], validation: [], test: [] };
-  classes.forEach((c, k) => {
-    const g = groups.get(c) as number[];
-    out.test.push(...g.slice(0, testShare[k]));
-    out.validation.push(...g.slice(testShare[k], testShare[k] + valShare[k]));
-    out.train.push(...g.slice(testShare[k] + valShare[k]));
+  const classOf = opts.classOf;
+  const classes = opts.classOrder;
+  const k = classes.reduce((m, c) => Math.max(m, c + 1), 0);
+  // Counting sort of the rows by class: one Int32Array holds every class's rows, in file order.
+  const sizes = new Int32Array(k);
+  for (let i = 0; i < n; i++) sizes[classOf[i]]++;
+  const start = new Int32Array(k);
+  let at = 0;
+  for (const c of classes) { start[c] = at; at += sizes[c]; }
+  const fill = Int32Array.from(start);
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[fill[classOf[i]]++] = i;
+  for (const c of classes) shuffleRange(rows, start[c], start[c] + sizes[c], rng);
+  const groupSizes = classes.map((c) => sizes[c]);
+  const testShare = allocate(groupSizes, nTest);
+  const valShare = allocate(groupSizes.map((s, j) => s - testShare[j]), nVal);
+  classes.forEach((c, j) => {
+    const s = start[c];
+    for (let r = s; r < s + testShare[j]; r++) out[rows[r]] = TEST;
+    for (let r = s + testShare[j]; r < s + testShare[j] + valShare[j]; r++) out[rows[r]] = VALIDATION;
   });
-  out.train.sort(asc);
-  out.validation.sort(asc);
-  out.test.sort(asc);
+  return out;
+}
+
+/**
+ * Split row indices 0..n-1 (the same split as assignSplits, as index lists in ascending order; for
+ * small inputs such as folders of images).
+ */
+export function splitIndices(n: number, opts: SplitOptions): SplitIndices {
+  let classOf: Int32Array | undefined;
+  let classOrder: number[] | undefined;
+  if (opts.stratify && opts.labels) {
+    const ids = new Map<string, number>();
+    classOf = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const key = String(opts.labels[i]);
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = ids.size));
+      classOf[i] = id;
+    }
+    classOrder = [...ids.keys()].sort().map((key) => ids.get(key) as number);
+  }
+  const parts = assignSplits(n, { ...opts, classOf, classOrder });
+  const out: SplitIndices = { train: [], validation: [], test: [] };
+  for (let i = 0; i < n; i++) (parts[i] === TEST ? out.test : parts[i] === VALIDATION ? out.validation : out.train).push(i);
   return out;
 }
 

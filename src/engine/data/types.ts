@@ -21,6 +21,10 @@ export interface ColumnInfo {
   mean?: number;
   /** categorical / boolean columns: up to 20 most frequent values with counts */
   top?: Array<{ value: string; count: number }>;
+  /** distinct is a HyperLogLog estimate (more distinct values than are counted exactly) */
+  distinctEstimated?: boolean;
+  /** top counts cover the values seen before the count limit was reached */
+  topApproximate?: boolean;
 }
 
 /** Fitted preprocessing of one input feature (serialised in preprocessing.json). */
@@ -61,6 +65,37 @@ export interface Preprocessing {
    * a record that carries them (a row of the training file) is accepted and they are ignored. Absent in older models.
    */
   ignoredColumns?: string[];
+  /**
+   * The training file wrote decimals with a comma (a ';'-separated file): numbers given as text are read
+   * the same way when the model predicts (`"0,5"` is 0.5). Absent in older models.
+   */
+  decimalComma?: boolean;
+}
+
+/** x row-major [n, ...xShape] and y [n]: the class index (classification) or the (scaled) target (regression). */
+export interface Batch {
+  x: Float32Array;
+  y: Float32Array;
+  n: number;
+}
+
+export interface EpochOptions {
+  batchSize: number;
+  /** shuffle the samples (seeded by rng); false: in order */
+  shuffle: boolean;
+  /** the seeded generator that draws the order (training keeps one across epochs) */
+  rng?: () => number;
+  signal?: AbortSignal;
+  /** samples to pass over first (a resumed epoch): the same draws are made, so what follows is what would have */
+  skip?: number;
+}
+
+/** One pass over a split, batch by batch. */
+export interface EpochReader {
+  /** the next batch, or null after the last; augment/seed apply to image training batches */
+  next(options?: { augment?: boolean; seed?: number }): Promise<Batch | null>;
+  /** release what the pass holds (open files, buffers) */
+  close(): Promise<void>;
 }
 
 /** One split, ready for training: a source of batches. */
@@ -70,8 +105,13 @@ export interface SplitData {
   /** per-sample input shape (same as Preprocessing.inputShape) */
   xShape: number[];
   /**
-   * Fill one batch for the given sample indices (0..n-1). x is row-major [indices.length, ...xShape];
-   * y is [indices.length]: the class index (classification) or the (scaled) target (regression).
+   * A pass over the split. Memory stays bounded whatever n is: in-memory splits shuffle a permutation of
+   * sample indices; splits in a disk cache shuffle blocks and draw samples from a seeded shuffle buffer.
+   */
+  epoch(options: EpochOptions): EpochReader;
+  /**
+   * Random access to a few samples (a probe, a test, report examples): x row-major [indices.length, ...xShape],
+   * y [indices.length].
    */
   batch(indices: readonly number[], options?: { augment?: boolean; seed?: number }): Promise<{ x: Float32Array; y: Float32Array }>;
   /** the raw records of these samples (for reports: misclassified examples, predicted-vs-actual) */
@@ -86,6 +126,8 @@ export interface PreparedData {
   test: SplitData;
   /** what inspect prints */
   info: DatasetInfo;
+  /** release what the splits hold (open cache files, a temporary row store); the splits are unusable after */
+  dispose?(): Promise<void>;
 }
 
 export interface DatasetInfo {

@@ -24,8 +24,8 @@ export function reportMarkdown(report: Report): string {
   out.push(`Split: **${report.split}** · samples: **${report.n}** · created ${report.createdAt}`, '');
   out.push('## Summary', '');
   out.push(table(['metric', 'value'], Object.entries(report.summary).map(([k, v]) => [k, fmt(v)]), ['l', 'r']), '');
-  if (report.classification) out.push(...classificationSection(report.classification));
-  if (report.regression) out.push(...regressionSection(report.regression));
+  if (report.classification) for (const line of classificationSection(report.classification)) out.push(line);
+  if (report.regression) for (const line of regressionSection(report.regression)) out.push(line);
   if (report.examples?.length) {
     out.push('## Misclassified examples', '');
     out.push(table(['#', 'true', 'predicted', 'confidence'], report.examples.map((e) => [String(e.index), cell(e.trueLabel), cell(e.predictedLabel), fmt(e.confidence, 3)]), ['r', 'l', 'l', 'r']), '');

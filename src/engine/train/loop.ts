@@ -10,7 +10,7 @@ import type { SplitData } from '../data/types';
 import type { Compiled } from '../compile';
 import { getLearningRate, setLearningRate } from '../compile';
 import { CallbackList, type Callback, type EndReason, type Logs, type TrainContext, type TrainParams } from './callbacks';
-import { createRng, shuffled, type SeedSource } from './rng';
+import { createRng, type SeedSource } from './rng';
 import { captureOptimizer, restoreOptimizer, saveTensor, toTensor } from './optimizerState';
 import type { ResumeCheckpoint, ResumePosition } from './resume';
 
@@ -124,36 +124,41 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
       // the data order of an epoch is drawn from the generator as it is now: saved, it draws the same again
       const epochRngState = rng.getState();
       await cbs.epochBegin(ctx, epoch);
-      const order = o.shuffle ? shuffled(n, rng) : Array.from({ length: n }, (_, i) => i);
       const continuing = resume && epoch === firstEpoch ? resume.loop : undefined;
       const sums: Record<string, number> = { ...(continuing?.partial.sums ?? {}) };
       let seen = continuing?.partial.seen ?? 0;
       let done = continuing?.batch ?? 0;
-      for (let b = done; b < batches; b++) {
-        await yieldToEventLoop();
-        if (stop) break;
-        step++;
-        await cbs.batchBegin(ctx, epoch, b + 1, step);
-        o.seeds?.advance();
-        const idx = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
-        const { x, y } = await o.train.batch(idx, { augment: true, seed: o.seeds?.current() ?? step });
-        const m = idx.length;
-        const xs = tf.tensor(x, [m, ...o.train.xShape]);
-        const ys = o.compiled.encodeY(y, m);
-        let out: number | number[];
-        try {
-          out = await model.trainOnBatch(xs, ys);
-        } finally {
-          xs.dispose();
-          ys.dispose();
+      // a resumed epoch draws the same order again and skips the batches already trained on
+      const epochReader = o.train.epoch({ batchSize, shuffle: o.shuffle, rng, skip: done * batchSize });
+      try {
+        for (let b = done; b < batches; b++) {
+          await yieldToEventLoop();
+          if (stop) break;
+          step++;
+          await cbs.batchBegin(ctx, epoch, b + 1, step);
+          o.seeds?.advance();
+          const batch = await epochReader.next({ augment: true, seed: o.seeds?.current() ?? step });
+          if (!batch) break;
+          const m = batch.n;
+          const xs = tf.tensor(batch.x, [m, ...o.train.xShape]);
+          const ys = o.compiled.encodeY(batch.y, m);
+          let out: number | number[];
+          try {
+            out = await model.trainOnBatch(xs, ys);
+          } finally {
+            xs.dispose();
+            ys.dispose();
+          }
+          const values = Array.isArray(out) ? out : [out];
+          const logs: Logs = {};
+          params.metrics.forEach((name, i) => { logs[name] = values[i]; });
+          for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * m;
+          seen += m;
+          done = b + 1;
+          await cbs.batchEnd(ctx, epoch, b + 1, step, logs);
         }
-        const values = Array.isArray(out) ? out : [out];
-        const logs: Logs = {};
-        params.metrics.forEach((name, i) => { logs[name] = values[i]; });
-        for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * m;
-        seen += m;
-        done = b + 1;
-        await cbs.batchEnd(ctx, epoch, b + 1, step, logs);
+      } finally {
+        await epochReader.close();
       }
       const current = stop as { reason: EndReason } | null;
       if (current && (current.reason === 'stopped' || current.reason === 'failed') && seen < n) {
@@ -212,18 +217,24 @@ export async function evaluateSplit(
 ): Promise<Logs> {
   const chunk = 512;
   const sums = new Array<number>(names.length).fill(0);
-  for (let start = 0; start < split.n; start += chunk) {
-    const idx = Array.from({ length: Math.min(chunk, split.n - start) }, (_, i) => start + i);
-    const { x, y } = await split.batch(idx);
-    const xs = tf.tensor(x, [idx.length, ...split.xShape]);
-    const ys = compiled.encodeY(y, idx.length);
-    const res = model.evaluate(xs, ys, { batchSize: idx.length }) as tfTypes.Scalar | tfTypes.Scalar[];
-    const scalars = Array.isArray(res) ? res : [res];
-    for (let i = 0; i < names.length; i++) sums[i] += (await scalars[i].data())[0] * idx.length;
-    tf.dispose([xs, ys, ...scalars]);
-    await yieldToEventLoop();
+  const reader = split.epoch({ batchSize: chunk, shuffle: false });
+  let seen = 0;
+  try {
+    for (let batch = await reader.next(); batch; batch = await reader.next()) {
+      const xs = tf.tensor(batch.x, [batch.n, ...split.xShape]);
+      const ys = compiled.encodeY(batch.y, batch.n);
+      const res = model.evaluate(xs, ys, { batchSize: batch.n }) as tfTypes.Scalar | tfTypes.Scalar[];
+      const scalars = Array.isArray(res) ? res : [res];
+      for (let i = 0; i < names.length; i++) sums[i] += (await scalars[i].data())[0] * batch.n;
+      tf.dispose([xs, ys]);
+      tf.dispose(scalars);
+      seen += batch.n;
+      await yieldToEventLoop();
+    }
+  } finally {
+    await reader.close();
   }
   const logs: Logs = {};
-  names.forEach((name, i) => { logs[`${prefix}${name}`] = sums[i] / Math.max(1, split.n); });
+  names.forEach((name, i) => { logs[`${prefix}${name}`] = sums[i] / Math.max(1, seen); });
   return logs;
 }

@@ -50,7 +50,10 @@ test('train --json: one JSON object per line, last the done summary with test me
   const run = cli(['train', ws.modelFile, '--epochs', '3', '--backend', 'cpu', '--runs-dir', ws.runsDir, '--json'], ws.dir);
   assert.equal(await run.exited, 0, run.stderr());
   const objs = run.lines.filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.equal(objs[0].event === 'log' || objs[0].event === 'runStarted', true);
+  // reading the data comes first: progress of each pass, then the run starts
+  assert.equal(objs[0].event, 'dataProgress');
+  const started = objs.findIndex((o) => o.event === 'runStarted');
+  assert.ok(started > 0 && objs.slice(0, started).some((o) => o.event === 'dataProgress' && o.pass === 2 && o.rows === 150));
   assert.ok(objs.some((o) => o.event === 'epochEnded'));
   const done = objs[objs.length - 1];
   assert.equal(done.event, 'done');

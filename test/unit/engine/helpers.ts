@@ -2,20 +2,17 @@
 import type { ModelSpecFile, Layer } from '../../../src/modelFile/schema';
 import type { PreparedData, Preprocessing, SplitData } from '../../../src/engine/data/types';
 import { createRng } from '../../../src/engine/train/rng';
+import { randomAccessSplit } from '../../../src/engine/data/batches';
 
 export function arraySplit(x: Float32Array, y: Float32Array, xShape: number[]): SplitData {
   const per = xShape.reduce((a, b) => a * b, 1);
-  const n = y.length;
-  return {
-    n, xShape,
-    async batch(indices) {
-      const bx = new Float32Array(indices.length * per);
-      const by = new Float32Array(indices.length);
-      indices.forEach((j, i) => { bx.set(x.subarray(j * per, (j + 1) * per), i * per); by[i] = y[j]; });
-      return { x: bx, y: by };
-    },
-    async raw(indices) { return indices.map((j) => ({ row: j })); },
-  };
+  return randomAccessSplit(y.length, xShape, async (indices, bx, by) => {
+    for (let i = 0; i < indices.length; i++) {
+      const j = indices[i];
+      bx.set(x.subarray(j * per, (j + 1) * per), i * per);
+      by[i] = y[j];
+    }
+  }, async (indices) => indices.map((j) => ({ row: j })));
 }
 
 function splitThree(x: Float32Array, y: Float32Array, xShape: number[]): Pick<PreparedData, 'train' | 'validation' | 'test'> {

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { prepareFolderData } from '../../../src/engine/data/folder';
-import { encodeMediaInputs, prepareMediaTable } from '../../../src/engine/data/media';
+import { encodeMediaInputs } from '../../../src/engine/data/encodeMedia';
+import { prepareData } from '../../../src/engine/data';
 import { imageStats } from '../../../src/engine/data/image';
 import { DataError } from '../../../src/engine/data/types';
 import { rgbPng, solidJpeg, specWith, tempWorkspace, write } from './helpers';
@@ -183,22 +184,23 @@ test('a table with an image-path column: paths relative to the data file, confin
   await write(path.join(ws, 'imgs', 'a.png'), rgbPng(5, 5, () => [255, 255, 255]));
   await write(path.join(ws, 'imgs', 'b.jpg'), solidJpeg(5, 5, [0, 0, 0]));
   const rows = Array.from({ length: 10 }, (_, i) => ({ id: String(i), file: `imgs/${i % 2 ? 'a.png' : 'b.jpg'}`, kind: i % 2 ? 'white' : 'black' }));
-  const table = { file: path.join(ws, 'list.csv'), format: 'csv', columns: ['id', 'file', 'kind'], rows, lineOfRow: rows.map((_, i) => i + 2) };
+  const csv = (list: Array<Record<string, string>>) => `id,file,kind\n${list.map((r) => `${r.id},${r.file},${r.kind}`).join('\n')}\n`;
+  await write(path.join(ws, 'list.csv'), csv(rows));
   const spec = specWith({ source: 'list.csv', label: 'kind', image: { size: [2, 2], channels: 1 }, split: { validation: 0.2, test: 0.2, seed: 1, stratify: true, shuffle: true } });
-  const data = await prepareMediaTable(spec, path.join(ws, 'm.model.yaml'), table, { workspaceRoot: ws });
+  const data = await prepareData(spec, path.join(ws, 'm.model.yaml'), { workspaceRoot: ws });
   assert.deepEqual(data.info.features, ['file']);
   assert.ok(data.info.warnings.some((w) => /'id' left out/.test(w)));
   const { x, y } = await data.train.batch([0]);
   assert.ok(Math.abs(x[0] - (y[0] === 1 ? 1 : 0)) < 0.05); // white → 1, black → 0 ('black' < 'white')
 
-  const escaping = [...rows, { id: 'x', file: '../../etc/passwd.png', kind: 'white' }];
+  await write(path.join(ws, 'list.csv'), csv([...rows, { id: 'x', file: '../../etc/passwd.png', kind: 'white' }]));
   await assert.rejects(
-    prepareMediaTable(spec, path.join(ws, 'm.model.yaml'), { ...table, rows: escaping, lineOfRow: escaping.map((_, i) => i + 2) }, { workspaceRoot: ws }),
+    prepareData(spec, path.join(ws, 'm.model.yaml'), { workspaceRoot: ws }),
     (err: unknown) => err instanceof DataError && err.row === 12 && /outside the workspace/.test(err.message),
   );
-  const missing = [...rows, { id: 'y', file: 'imgs/none.png', kind: 'white' }];
+  await write(path.join(ws, 'list.csv'), csv([...rows, { id: 'y', file: 'imgs/none.png', kind: 'white' }]));
   await assert.rejects(
-    prepareMediaTable(spec, path.join(ws, 'm.model.yaml'), { ...table, rows: missing, lineOfRow: missing.map((_, i) => i + 2) }, { workspaceRoot: ws }),
+    prepareData(spec, path.join(ws, 'm.model.yaml'), { workspaceRoot: ws }),
     (err: unknown) => err instanceof DataError && err.row === 12 && /none\.png: file not found/.test(err.message),
   );
 });
@@ -206,9 +208,9 @@ test('a table with an image-path column: paths relative to the data file, confin
 test('a table with a text column, and the serving encoder for raw text and base64 images', async () => {
   const ws = await tempWorkspace();
   const rows = Array.from({ length: 20 }, (_, i) => ({ review: i === 3 ? '' : `${i % 2 ? 'good' : 'bad'} film ${i}`, stars: String(i % 5) }));
-  const table = { file: path.join(ws, 't.csv'), format: 'csv', columns: ['review', 'stars'], rows, lineOfRow: rows.map((_, i) => i + 2) };
+  await write(path.join(ws, 't.csv'), `review,stars\n${rows.map((r) => `${r.review},${r.stars}`).join('\n')}\n`);
   const spec = specWith({ source: 't.csv', label: 'stars', columns: { review: { type: 'text' } }, text: { maxTokens: 50, sequenceLength: 5 } }, 'regression');
-  const data = await prepareMediaTable(spec, path.join(ws, 'm.model.yaml'), table, { workspaceRoot: ws });
+  const data = await prepareData(spec, path.join(ws, 'm.model.yaml'), { workspaceRoot: ws });
   assert.equal(data.preprocessing.inputKind, 'sequence');
   assert.equal(typeof data.preprocessing.label.center, 'number');
   const first = (await data.train.raw?.([0]))?.[0];

@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import {
   augmentImage, decodeImage, decodeImageForModel, imageHeader, imageToUnit, readImageHeader, resizeBilinear, type ImageTransform,
 } from '../../../src/engine/data/image';
-import { checkImageFile } from '../../../src/engine/data/media';
+import { checkImageFile } from '../../../src/engine/data/images';
 import { createRng } from '../../../src/engine/data/split';
 import { encodePng, interlacedPng, pngBomb, rgbPng, solidJpeg, tempWorkspace, write } from './helpers';
 

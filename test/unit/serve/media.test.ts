@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
-import { encodeMediaInputs } from '../../../src/engine/data/media';
+import { encodeMediaInputs } from '../../../src/engine/data/encodeMedia';
 import { loadSavedModel } from '../../../src/engine/saved';
 import { predictEncoded } from '../../../src/engine/predict';
 import { decodeOutputs, tfRow } from '../../../src/serve/adapter';

@@ -1,0 +1,17 @@
+/** How the CLI words reading progress (train and inspect). */
+
+export interface ReadProgressLike {
+  pass: number;
+  passes: number;
+  rows: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+/** `pass 1/2: 1,234,567 rows · 120 / 950 MB (13%)` */
+export function readProgressText(p: ReadProgressLike): string {
+  const mb = (b: number) => (b / 1048576).toFixed(b < 10 * 1048576 ? 1 : 0);
+  const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((100 * p.bytes) / p.totalBytes)) : 100;
+  const what = p.pass === 3 ? 'fitting' : `pass ${p.pass}/${p.passes}`;
+  return `${what}: ${p.rows.toLocaleString('en-US')} rows · ${mb(p.bytes)} / ${mb(p.totalBytes)} MB (${pct}%)`;
+}
