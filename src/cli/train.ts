@@ -157,7 +157,7 @@ export async function run(args: string[]): Promise<number> {
   let backend: BackendName | undefined;
   let overrides: FieldOverride[] = [];
   try {
-    parsed = parseArgs(args, { flags: ['json', 'detach'], values: ['epochs', 'backend', 'runs-dir', 'run-dir', 'workspace', 'resume', 'target'], lists: ['set'] });
+    parsed = parseArgs(args, { flags: ['json', 'detach', 'no-cache'], values: ['epochs', 'backend', 'runs-dir', 'run-dir', 'workspace', 'resume', 'target'], lists: ['set'] });
     const target = parsed.values.get('target');
     if (target !== undefined && target !== 'local' && (parsed.values.has('resume') || parsed.values.has('run-dir'))) {
       throw new UsageError('--target submits a new run; --resume and --run-dir work on a run folder where it is (a cluster job resumes itself when SLURM requeues it)');
@@ -271,7 +271,7 @@ export async function run(args: string[]): Promise<number> {
 
   try {
     const { trainModelFile, resumeRun } = await import('../engine/session');
-    const common = { workspaceRoot: workspace, epochs, backend, signal: controller.signal, onEvent };
+    const common = { workspaceRoot: workspace, epochs, backend, signal: controller.signal, onEvent, cache: !parsed.flags.has('no-cache') };
     const runDir = parsed.values.get('run-dir');
     let job: { target: string; jobId: string } | undefined;
     const outcome: { runDir: string; status: RunStatus; summary: Record<string, number>; split?: string; backend?: { name: string; device: string }; error?: { message: string } } = onTarget

@@ -53,6 +53,8 @@ export interface TrainModelOptions {
   runDir?: string;
   /** fields set on the model file before it is validated (`--set PATH=VALUE`) */
   overrides?: FieldOverride[];
+  /** read and write the disk cache of large tables (default true) */
+  cache?: boolean;
 }
 
 export interface ResumeRunOptions extends Omit<TrainModelOptions, 'specPath' | 'runsDir' | 'runDir' | 'overrides'> {
@@ -150,6 +152,7 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
     data = opts.data ?? (await prepareData(spec, specPath, {
       workspaceRoot: opts.workspaceRoot,
       signal: opts.signal,
+      cache: opts.cache,
       onProgress: (p) => emit({ type: 'dataProgress', id, ...p }),
     }));
   } catch (err) {
@@ -174,6 +177,7 @@ async function trainPrepared(opts: TrainModelOptions & { workspaceRoot: string; 
   const resumeFolder = resumeDir ? path.join(resumeDir, RUN_FILES.resumeCheckpoint) : undefined;
   const checkpointToResume: ResumeCheckpoint | undefined = resumeFolder && hasResumeCheckpoint(resumeFolder) ? readResumeCheckpoint(resumeFolder) : undefined;
   for (const w of data.info.warnings) log('warn', w);
+  if (data.cache) log('info', data.cache.reused ? `data: reusing the rows stored in the cache on ${data.cache.createdAt} (${data.cache.dir}; model-studio cache clear deletes it)` : `data: rows stored in the cache for later runs (${data.cache.dir})`);
   // Before any backend allocates it: with the data's exact shape, will the model fit in memory?
   const size = modelSize(spec, data.preprocessing, data.train.n);
   if (size.tooBig) {

@@ -10,7 +10,7 @@ import { constants as fsConstants, statSync, type Stats } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import Papa from 'papaparse';
+import { CsvSyntaxError, CsvTokenizer, isBlank, sniffDelimiter } from '../engine/data/readers/csvTokenizer';
 import { formatSize, formatSizeOver, limit, limitHint } from '../limits';
 
 const CHUNK = 64 * 1024;
@@ -262,14 +262,22 @@ export async function peekTable(file: string, format: string, delimiter?: string
     }
     const head = bytes.toString('utf8').replace(/^\uFEFF/, '');
     if (head.trim() === '') throw new Error('the data file is empty: it needs a header row naming the columns');
-    const d = delimiter ?? (fmt === 'tsv' ? '\t' : sniffDelimiter(head.replace(/^\s*\n/, '')));
-    const parsed = Papa.parse<string[]>(head, { preview: SAMPLE_ROWS + 2, delimiter: d, skipEmptyLines: 'greedy' });
-    const at = parsed.data.findIndex((row) => row.some((h) => String(h).trim() !== ''));
-    if (at < 0) throw new Error('the data file has no header row naming the columns');
-    const columns = parsed.data[at].map((h) => String(h).trim());
-    // The last row read may be cut where the chunk ended: leave it out of the sample.
-    const rows = parsed.data.slice(at + 1, complete ? undefined : -1).slice(0, SAMPLE_ROWS);
-    const sample = rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
+    // The pipeline's own CSV tokenizer and delimiter rule, so validation sees the columns training will.
+    const d = delimiter ?? (fmt === 'tsv' ? '\t' : sniffDelimiter(head));
+    const parsed: string[][] = [];
+    try {
+      // A record cut where the chunk ended is not complete yet: the tokenizer keeps it back.
+      new CsvTokenizer(d, (fields) => {
+        if (!isBlank(fields)) parsed.push(fields.slice());
+        return parsed.length < SAMPLE_ROWS + 1;
+      }).feed(head, complete);
+    } catch (err) {
+      // a broken quote further down: the header and the rows before it still say what the columns are
+      if (!(err instanceof CsvSyntaxError)) throw err;
+    }
+    if (parsed.length === 0) throw new Error('the data file has no header row naming the columns');
+    const columns = parsed[0].map((h) => h.trim());
+    const sample = parsed.slice(1, SAMPLE_ROWS + 1).map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
     return { columns, complete: true, sample };
   }
   const { bytes, complete } = await readHead(file, MAX_RECORDS_BYTES, () => false);
@@ -362,19 +370,7 @@ class HeaderScan {
   }
 }
 
-/** The delimiter of a .csv: the most frequent of , ; tab | in the header line, outside quotes (as the pipeline does). */
-export function sniffDelimiter(text: string): string {
-  const counts: Record<string, number> = { ',': 0, ';': 0, '\t': 0, '|': 0 };
-  let quoted = false;
-  for (const ch of text) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === '\n' || ch === '\r')) break;
-    else if (!quoted && ch in counts) counts[ch]++;
-  }
-  let best = ',';
-  for (const d of [';', '\t', '|']) if (counts[d] > counts[best]) best = d;
-  return best;
-}
+export { sniffDelimiter } from '../engine/data/readers/csvTokenizer';
 
 /**
  * The first bytes of a data file: whole chunks, each handed to `done` once, until it says enough or `max`

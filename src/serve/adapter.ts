@@ -28,9 +28,9 @@ function asRequestError(err: unknown, where: string): unknown {
 }
 
 /** Encode one raw record (or an array of raw values in feature order) of a tabular model into `out` at `offset`. */
-export function encodeRecordInto(prep: Preprocessing, record: RawRecord | unknown[], out: Float32Array, offset: number, where: string): void {
+export function encodeRecordInto(prep: Preprocessing, record: RawRecord | unknown[], out: Float32Array, offset: number, where: string, decimalComma = false): void {
   try {
-    encodeTabular(prep, record, out, offset);
+    encodeTabular(prep, record, out, offset, undefined, decimalComma);
   } catch (err) {
     throw asRequestError(err, where);
   }

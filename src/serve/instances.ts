@@ -26,6 +26,8 @@ export interface EncodeOptions {
   maxInstances: number;
   /** decodes images off the event loop (the server's pool); default in-process */
   decodeImage?: ImageDecoder;
+  /** numbers given as text may use a decimal comma (a ';'-separated CSV body, read as training read its file) */
+  decimalComma?: boolean;
 }
 
 /** 413 when a request holds more rows than the server takes: checked before anything is built per row. */
@@ -142,7 +144,7 @@ function encodedNumbers(prep: Preprocessing, numbers: number[], where: string, i
 }
 
 /** `serving_default` for a tabular model: a record, or an array of raw values (or, by its length, of encoded numbers). */
-function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, offset: number, where: string): void {
+function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, offset: number, where: string, decimalComma = false): void {
   const width = encodedWidth(prep);
   const names = prep.features.map((f) => f.name);
   const raw = names.length;
@@ -156,7 +158,7 @@ function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, of
     const values = numbers ?? (Array.isArray(inst) ? inst : [inst]);
     if (values.length === raw) {
       // Raw values in feature order: what a TF Serving / MLflow client sends as a row.
-      encodeRecordInto(prep, values, out, offset, where);
+      encodeRecordInto(prep, values, out, offset, where, decimalComma);
       return;
     }
     if (numbers && numbers.length === width) {
@@ -170,7 +172,7 @@ function encodeTabular(prep: Preprocessing, inst: unknown, out: Float32Array, of
     throw new RequestError(`${where}: expected a record {feature: value} with features ${list(names)}, or an array of the ${raw} raw values in that order; got ${preview(inst)}`);
   }
   checkRecordKeys(prep, inst, where);
-  encodeRecordInto(prep, inst, out, offset, where);
+  encodeRecordInto(prep, inst, out, offset, where, decimalComma);
 }
 
 /**
@@ -192,7 +194,7 @@ export async function encodeInstances(prep: Preprocessing, instances: unknown[],
       }
       x.set(encodedNumbers(prep, numbers, where, inst), i * width);
     } else if (prep.inputKind === 'tabular') {
-      encodeTabular(prep, inst, x, i * width, where);
+      encodeTabular(prep, inst, x, i * width, where, opts.decimalComma);
     } else {
       // Image / text: a numeric array can only be the encoded tensor (pixels, token ids).
       const numbers = numbersOf(inst);

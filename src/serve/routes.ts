@@ -21,7 +21,7 @@
  * - errors: TF routes `{"error": message}`, MLflow routes `{"error_code", "message"}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Papa from 'papaparse';
+import { CsvSyntaxError, parseCsvText } from '../engine/data/readers/csv';
 import { isRecord } from '../protocol/engine';
 import { mlflowRow, tfColumns, tfRow, type ImageDecoder, type Prediction } from './adapter';
 import { RequestError } from './errors';
@@ -179,10 +179,17 @@ async function invocations(req: IncomingMessage, res: ServerResponse, ctx: Route
   const body = await readJson(req, ctx, ['text/csv']);
   let predictions: Prediction[];
   if ('csv' in body) {
-    const parsed = Papa.parse<string[]>(body.csv, { header: false, skipEmptyLines: 'greedy' });
-    const bad = parsed.errors.find((e) => e.type !== 'Delimiter');
-    if (bad) throw new RequestError(`CSV line ${bad.row !== undefined ? bad.row + 1 : '?'}: ${bad.message}`);
-    predictions = await v.predict(await encodeInstances(enc, csvToRecords(parsed.data, v.prep, ctx.maxInstances), 'csv rows', 'serving_default', encodeOptions(ctx)), 'csv rows');
+    // The training pipeline's CSV reader: the same quoting and delimiter rule, and in a ';' body numbers
+    // with a decimal comma read as the training file's did.
+    let parsed: ReturnType<typeof parseCsvText>;
+    try {
+      parsed = parseCsvText(body.csv);
+    } catch (err) {
+      if (err instanceof CsvSyntaxError) throw new RequestError(`CSV line ${err.row}: ${err.message}`);
+      throw err;
+    }
+    predictions = await v.predict(await encodeInstances(enc, csvToRecords(parsed.rows, v.prep, ctx.maxInstances), 'csv rows', 'serving_default',
+      { ...encodeOptions(ctx), decimalComma: parsed.delimiter === ';' }), 'csv rows');
   } else {
     let json = body.json;
     // MLflow 1.x: a bare frame, its orientation in the content type (format=pandas-split / pandas-records).

@@ -2,17 +2,15 @@
  * Streaming statistics of one column over every row (pass 1): what type inference needs (how many
  * values are numbers, booleans, image paths, spaced long strings; how many distinct), and what
  * `inspect` prints (missing, distinct, min/max/mean, the most frequent values). Memory per column is
- * bounded: value counts are exact for the first COUNT_CAP distinct values; distinct counts are exact
- * up to DISTINCT_CAP and a HyperLogLog estimate beyond (README "Data at scale").
+ * bounded: values are counted exactly while a column has at most COUNT_CAP distinct ones; beyond, the
+ * counts stop and a HyperLogLog estimate gives the distinct count (README "Data at scale").
  */
 import type { ColumnType } from '../../modelFile/schema';
-import { DistinctCounter, hashNumber, hashString } from './sketch';
+import { HyperLogLog, hashNumber, hashString } from './sketch';
 import type { ColumnInfo } from './types';
 import { categoryOf, detached, isMissing, parseBoolean, parseNumber } from './values';
 
-/** Distinct values tracked exactly per kind (numbers, other text) before the estimate takes over. */
-export const DISTINCT_CAP = 65_536;
-/** Values whose counts are kept (for the most frequent values and categorical columns). */
+/** Distinct values counted exactly per kind (numbers, other text); beyond, a HyperLogLog estimate takes over. */
 export const COUNT_CAP = 20_000;
 
 const IMAGE_RE = /\.(png|jpe?g)$/i;
@@ -40,12 +38,9 @@ export class ColumnStats {
   min = Infinity;
   max = -Infinity;
   sum = 0;
-  readonly numberDistinct = new DistinctCounter<number>(DISTINCT_CAP, hashNumber);
-  readonly textDistinct = new DistinctCounter<string>(DISTINCT_CAP, hashString);
-  /** counts of non-number values by their category string; numbers by value */
-  readonly textCounts = new Map<string, number>();
-  readonly numberCounts = new Map<number, number>();
-  countsComplete = true;
+  /** counts of non-number values by their category string, and of numbers by value, while there are few */
+  readonly textCounts = new DistinctCounts<string>(hashString);
+  readonly numberCounts = new DistinctCounts<number>(hashNumber);
   /** the first value that is present but not a number / not a boolean (with 1/0): errors name its row */
   firstNonNumber?: FirstValue;
   firstNonBoolean?: FirstValue;
@@ -72,9 +67,8 @@ export class ColumnStats {
       if (x < this.min) this.min = x;
       if (x > this.max) this.max = x;
       this.sum += x;
-      this.numberDistinct.add(x);
       if (typeof v === 'string') this.totalLength += v.length;
-      this.count(this.numberCounts, x);
+      this.numberCounts.add(x);
       if (this.firstNonBoolean === undefined && x !== 0 && x !== 1) this.firstNonBoolean = { row, value: v };
       return;
     }
@@ -85,8 +79,7 @@ export class ColumnStats {
     if (this.firstNonNumber === undefined) this.firstNonNumber = { row, value: v };
     if (IMAGE_RE.test(s)) this.images++;
     if (SPACE_RE.test(s)) this.withSpace++;
-    this.textDistinct.add(s);
-    this.count(this.textCounts, s);
+    this.textCounts.add(s);
   }
 
   private markMissing(row: number): void {
@@ -94,19 +87,55 @@ export class ColumnStats {
     if (this.firstMissingRow === undefined) this.firstMissingRow = row;
   }
 
-  private count<K>(map: Map<K, number>, key: K): void {
-    const n = map.get(key);
-    if (n !== undefined) map.set(key, n + 1);
-    else if (map.size < COUNT_CAP) map.set(typeof key === 'string' ? (detached(key) as K) : key, 1);
-    else this.countsComplete = false;
-  }
-
   get distinct(): number {
-    return this.numberDistinct.count + this.textDistinct.count;
+    return this.numberCounts.distinct + this.textCounts.distinct;
   }
 
   get distinctIsExact(): boolean {
-    return this.numberDistinct.isExact && this.textDistinct.isExact;
+    return this.numberCounts.counts !== null && this.textCounts.counts !== null;
+  }
+
+  get countsComplete(): boolean {
+    return this.distinctIsExact;
+  }
+}
+
+/**
+ * Exact counts per value while there are at most COUNT_CAP distinct values; past that the counts are
+ * dropped and a HyperLogLog sketch (seeded with the values counted so far) estimates the distinct count.
+ * One map lookup per value while small, one hash per value after.
+ */
+export class DistinctCounts<K extends string | number> {
+  counts: Map<K, number> | null = new Map<K, number>();
+  /** the counts when the cap was reached (kept for the most frequent values) */
+  frozen?: Map<K, number>;
+  private hll?: HyperLogLog;
+
+  constructor(private readonly hash: (k: K) => number) {}
+
+  add(key: K): void {
+    const counts = this.counts;
+    if (counts !== null) {
+      const n = counts.get(key);
+      if (n !== undefined) { counts.set(key, n + 1); return; }
+      if (counts.size < COUNT_CAP) { counts.set(typeof key === 'string' ? (detached(key) as K) : key, 1); return; }
+      // too many to count: switch to the sketch
+      const hll = new HyperLogLog();
+      for (const k of counts.keys()) hll.add(this.hash(k));
+      this.hll = hll;
+      this.frozen = counts;
+      this.counts = null;
+    }
+    (this.hll as HyperLogLog).add(this.hash(key));
+  }
+
+  get distinct(): number {
+    return this.counts !== null ? this.counts.size : (this.hll as HyperLogLog).estimate();
+  }
+
+  /** value → count (exact, or frozen at the cap) */
+  entries(): Iterable<[K, number]> {
+    return (this.counts ?? this.frozen ?? new Map<K, number>()).entries();
   }
 }
 
@@ -150,11 +179,11 @@ export function describeStats(s: ColumnStats, type: ColumnType, inferred: boolea
   if (type === 'categorical' || type === 'boolean') {
     const merged = new Map<string, number>();
     const add = (k: string, n: number) => merged.set(k, (merged.get(k) ?? 0) + n);
-    for (const [k, n] of s.textCounts) {
+    for (const [k, n] of s.textCounts.entries()) {
       const key = type === 'boolean' ? (parseBoolean(k, true) === 1 ? 'true' : parseBoolean(k, true) === 0 ? 'false' : k) : k;
       add(key, n);
     }
-    for (const [x, n] of s.numberCounts) {
+    for (const [x, n] of s.numberCounts.entries()) {
       const key = type === 'boolean' && (x === 0 || x === 1) ? (x === 1 ? 'true' : 'false') : String(x);
       add(key, n);
     }

@@ -12,7 +12,9 @@ import type { ModelSpecFile } from '../../modelFile/schema';
 import { dataError, displayPath } from './errors';
 import { prepareMediaTable } from './mediaTable';
 import { openTable, openTableBytes, type OpenOptions, type TableReader } from './readers';
-import { dataOf, prepareTabular, type ReadProgress } from './tabular';
+import { beginEntry, cacheRoot, commitEntry, lookup } from './cache';
+import { openFileStore } from './store';
+import { assembleTabular, dataOf, prepareTabular, type ReadProgress, type TabularResult } from './tabular';
 import type { DatasetInfo, PreparedData } from './types';
 
 export { createRng, splitIndices, assignSplits } from './split';
@@ -33,6 +35,10 @@ export interface PrepareOptions {
   storage?: 'auto' | 'memory' | 'disk';
   /** rows per stored block (tests: small blocks to cross block boundaries) */
   blockRows?: number;
+  /** read and write the disk cache of large tables (default true; `train --no-cache` sets false) */
+  cache?: boolean;
+  /** the cache folder (default `<workspace>/.model-studio/cache/data`) */
+  cacheDir?: string;
 }
 
 /**
@@ -59,8 +65,22 @@ export async function prepareData(spec: ModelSpecFile, specFile: string, opts: P
     throw dataError(file, `file not found (data.source '${data.source}' in ${displayPath(specFile)}; paths are relative to the model file)`);
   }
   const readOptions: OpenOptions = { format: data.format, delimiter: data.delimiter };
-  return prepareReader(spec, () => openTable(file, readOptions), opts);
+  const open = () => openTable(file, readOptions);
+  if (opts.cache === false || opts.storage === 'memory') return prepareReader(spec, open, opts);
+  const root = opts.cacheDir ?? cacheRoot(opts.workspaceRoot);
+  const hit = await lookup(root, file, spec).catch(() => undefined);
+  if (hit) {
+    const prepared = assembleTabular(hit.meta.preprocessing, hit.meta.layout, hit.stores, hit.meta.info, open);
+    prepared.cache = { dir: hit.dir, createdAt: hit.meta.createdAt, reused: true };
+    prepared.dispose = closeStores(hit.stores);
+    return prepared;
+  }
+  return prepareReader(spec, open, opts, { root, file });
 }
+
+const closeStores = (stores: TabularResult['stores']) => async () => {
+  await Promise.all([stores.train.close(), stores.validation.close(), stores.test.close()]);
+};
 
 /** Prepare a table held in memory (tests; small inputs) under a file name for messages and the format. */
 export async function prepareTable(spec: ModelSpecFile, content: Uint8Array | string, file: string, opts: PrepareOptions & OpenOptions): Promise<PreparedData> {
@@ -69,9 +89,11 @@ export async function prepareTable(spec: ModelSpecFile, content: Uint8Array | st
   return prepareReader(spec, () => openTableBytes(content, file, readOptions), opts);
 }
 
-async function prepareReader(spec: ModelSpecFile, open: () => Promise<TableReader>, opts: PrepareOptions): Promise<PreparedData> {
+async function prepareReader(spec: ModelSpecFile, open: () => Promise<TableReader>, opts: PrepareOptions, cache?: { root: string; file: string }): Promise<PreparedData> {
   const reader = await open();
+  /** a folder to delete when done: a temporary row store, or an entry that was not finished */
   let temp: string | undefined;
+  let entry: string | undefined;
   try {
     const result = await prepareTabular(spec, reader, {
       signal: opts.signal,
@@ -79,15 +101,38 @@ async function prepareReader(spec: ModelSpecFile, open: () => Promise<TableReade
       storage: opts.storage,
       blockRows: opts.blockRows,
       reopen: open,
-      diskDir: async () => (temp = await fs.mkdtemp(path.join(os.tmpdir(), 'model-studio-rows-'))),
+      diskDir: async () => {
+        if (cache) {
+          try {
+            return (temp = entry = await beginEntry(cache.root));
+          } catch {
+            // a read-only workspace: a temporary store instead
+          }
+        }
+        return (temp = await fs.mkdtemp(path.join(os.tmpdir(), 'model-studio-rows-')));
+      },
     });
     if ('media' in result) {
       return await prepareMediaTable(spec, reader, { types: result.types, columns: result.columns }, open, opts);
     }
-    const { prepared, stores } = result;
+    let { prepared, stores } = result;
+    if (entry && cache && !stores.train.inMemory) {
+      await closeStores(stores)();
+      const dir = await commitEntry(cache.root, entry, cache.file, spec, {
+        preprocessing: prepared.preprocessing, info: prepared.info, layout: result.layout, blockRows: stores.train.blockRows,
+        counts: { train: stores.train.n, validation: stores.validation.n, test: stores.test.n },
+      });
+      const reopen = (s: 'train' | 'validation' | 'test') => openFileStore(path.join(dir, `${s}.bin`), stores[s].n, stores[s].slots, stores[s].blockRows);
+      stores = { train: await reopen('train'), validation: await reopen('validation'), test: await reopen('test') };
+      prepared = assembleTabular(prepared.preprocessing, result.layout, stores, prepared.info, open);
+      prepared.cache = { dir, createdAt: new Date().toISOString(), reused: false };
+      // moved into place: keep it; the move failed (another run put the entry first): ours is temporary
+      temp = dir === entry ? dir : undefined;
+    }
     const folder = temp;
+    const close = closeStores(stores);
     prepared.dispose = async () => {
-      await Promise.all([stores.train.close(), stores.validation.close(), stores.test.close()]);
+      await close();
       if (folder) await fs.rm(folder, { recursive: true, force: true });
     };
     temp = undefined;

@@ -1,6 +1,6 @@
 /**
- * Distinct counts in bounded memory: exact up to a cap, then a HyperLogLog estimate (4,096 registers,
- * about 1.6% standard error). Used for type inference ("mostly distinct values") and `inspect`'s
+ * Distinct counts in bounded memory: a HyperLogLog estimate (4,096 registers, about 1.6% standard error)
+ * once a column has too many values to count exactly (columnStats.ts). Used for type inference ("mostly distinct values") and `inspect`'s
  * distinct column; the fitted preprocessing never depends on an estimate.
  */
 
@@ -53,29 +53,5 @@ export class HyperLogLog {
     const raw = (ALPHA * M * M) / sum;
     if (raw <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros));
     return Math.round(raw);
-  }
-}
-
-/** Distinct values of one kind: an exact set while it is small, an estimate beyond. */
-export class DistinctCounter<K extends string | number> {
-  private exact: Set<K> | null = new Set<K>();
-  private readonly hll = new HyperLogLog();
-
-  constructor(private readonly cap: number, private readonly hash: (k: K) => number) {}
-
-  add(key: K): void {
-    this.hll.add(this.hash(key));
-    const set = this.exact;
-    if (set !== null && !set.has(key)) {
-      if (set.size >= this.cap) this.exact = null;
-      else set.add(key);
-    }
-  }
-
-  /** true while the count is exact */
-  get isExact(): boolean { return this.exact !== null; }
-
-  get count(): number {
-    return this.exact !== null ? this.exact.size : this.hll.estimate();
   }
 }

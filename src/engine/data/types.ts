@@ -128,6 +128,8 @@ export interface PreparedData {
   info: DatasetInfo;
   /** release what the splits hold (open cache files, a temporary row store); the splits are unusable after */
   dispose?(): Promise<void>;
+  /** the rows are in the disk cache: its folder, and whether this run reused it or wrote it */
+  cache?: { dir: string; createdAt: string; reused: boolean };
 }
 
 export interface DatasetInfo {
