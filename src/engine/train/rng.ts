@@ -17,18 +17,6 @@ export function createRng(seed: number): TrainRng {
   return Object.assign(() => rng.next(), { getState: () => rng.getState(), setState: (s: number) => rng.setState(s) });
 }
 
-/** Fisher–Yates with the given generator; returns a new array. */
-export function shuffled(n: number, rng: () => number): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    const t = idx[i];
-    idx[i] = idx[j];
-    idx[j] = t;
-  }
-  return idx;
-}
-
 /** Something with a seed read at call time (tf.layers Dropout keeps it in `seed`). */
 type Seeded = object;
 
