@@ -100,3 +100,24 @@ test('a disk epoch yields every sample once, shuffled across blocks, the same or
     await p.dispose?.();
   }
 });
+
+test('a resumed epoch (skip) continues with exactly the samples an uninterrupted one yields next, memory and disk', async () => {
+  for (const storage of ['memory', 'disk'] as const) {
+    const p = await prepareTable(spec(), table(3000), path.join(ROOT, 's.csv'), { workspaceRoot: ROOT, storage, blockRows: 128 });
+    try {
+      const read = async (skip: number) => {
+        const rng = createRng(4);
+        const reader = p.train.epoch({ batchSize: 50, shuffle: true, rng: () => rng.next(), skip });
+        const out: number[] = [];
+        for (let b = await reader.next(); b; b = await reader.next()) out.push(...Array.from(b.x.subarray(0, b.n * p.preprocessing.inputShape[0])));
+        await reader.close();
+        return out;
+      };
+      const whole = await read(0);
+      const width = p.preprocessing.inputShape[0];
+      assert.deepEqual(await read(350), whole.slice(350 * width), storage);
+    } finally {
+      await p.dispose?.();
+    }
+  }
+});

@@ -27,10 +27,16 @@ async function attempt(spec: ModelSpecFile, data: PreparedData, o: { dir?: strin
   const events: EngineMessage[] = [];
   const controller = new AbortController();
   let batches = 0;
-  const train = { ...data.train, batch: (idx: number[], opts?: Parameters<typeof data.train.batch>[1]) => {
-    // training batches are the ones asked for with augment: true (validation and test ones are not)
-    if (opts?.augment && ++batches === o.stopAtStep) controller.abort();
-    return data.train.batch(idx, opts);
+  const train: typeof data.train = { ...data.train, epoch: (options) => {
+    const reader = data.train.epoch(options);
+    return {
+      next: (opts) => {
+        // training batches are the ones asked for with augment: true (validation and test ones are not)
+        if (opts?.augment && ++batches === o.stopAtStep) controller.abort();
+        return reader.next(opts);
+      },
+      close: () => reader.close(),
+    };
   } };
   const outcome = await trainSpec({
     spec, data: { ...data, train }, specPath: path.join(dir, 'm.model.yaml'), workspaceRoot: dir, signal: controller.signal, resumeDir: o.resumeDir,
