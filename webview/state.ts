@@ -35,6 +35,8 @@ export interface DashboardState {
   etaMs: number | null;
   samplesPerSec: number;
   samples?: { train: number; validation: number; test: number };
+  /** reading the data before the first epoch (cleared when the run starts) */
+  reading?: { pass: number; passes: number; rows: number; bytes: number; totalBytes: number };
   /** per-batch training loss; x = fractional epoch (epoch - 1 + batch / batches) */
   batchLoss: Series;
   /** samples per second; x = fractional epoch */
@@ -131,9 +133,13 @@ export function reduce(state: DashboardState, event: DashboardEvent): DashboardS
 
 function reduceEngine(state: DashboardState, m: EngineMessage): DashboardState {
   switch (m.type) {
+    case 'dataProgress':
+      if (state.status !== 'waiting') return state;
+      return { ...state, reading: { pass: m.pass, passes: m.passes, rows: m.rows, bytes: m.bytes, totalBytes: m.totalBytes } };
     case 'runStarted':
       return {
         ...state,
+        reading: undefined,
         run: { ...state.run, runDir: m.runDir, runId: m.runId, modelName: m.modelName },
         status: 'running',
         error: undefined,

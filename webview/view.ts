@@ -8,6 +8,7 @@ import { LiveChart } from './charts';
 import { clear, h, text } from './dom';
 import { formatDuration, formatNumber, formatRate } from './format';
 import { renderReport } from './report';
+import { readProgressText } from '../src/protocol/dataProgress';
 import { learningRateChart, lossChart, metricCharts, throughputChart, type DashboardEvent, type DashboardState } from './state';
 import { palette, type Palette } from './theme';
 import { TryIt } from './tryit';
@@ -117,19 +118,22 @@ export class DashboardView {
   private renderHeader(s: DashboardState): void {
     text(this.title, s.run.modelName ?? 'Model Studio');
     text(this.runId, s.run.runId ?? '');
-    const label = s.status === 'waiting' ? 'starting…' : s.status;
+    const reading = s.status === 'waiting' ? s.reading : undefined;
+    const label = reading ? 'reading data' : s.status === 'waiting' ? 'starting…' : s.status;
     text(this.status, label);
     this.status.className = `status ${s.status}`;
     setHidden(this.statusSpin, s.status !== 'running' && s.status !== 'waiting');
     const b = s.backend;
     text(this.stat.backend, b ? b.device || b.name : '–');
     this.stat.backend.title = b ? `${b.name}${b.gpu ? ' (GPU)' : ''}: ${b.reason}` : '';
-    text(this.stat.epoch, s.epochs ? `${s.epoch} / ${s.epochs}${s.batches && s.status === 'running' ? ` · batch ${s.batch}/${s.batches}` : ''}` : s.epoch ? String(s.epoch) : '–');
+    text(this.stat.epoch, reading ? readProgressText(reading)
+      : s.epochs ? `${s.epoch} / ${s.epochs}${s.batches && s.status === 'running' ? ` · batch ${s.batch}/${s.batches}` : ''}` : s.epoch ? String(s.epoch) : '–');
     text(this.stat.elapsed, formatDuration(s.elapsedMs || null));
     text(this.stat.eta, s.status === 'running' ? formatDuration(s.etaMs) : '–');
     text(this.stat.rate, formatRate(s.samplesPerSec));
     text(this.stat.best, s.best ? `epoch ${s.best.epoch} · ${s.best.monitor} ${formatNumber(s.best.value)}` : s.run.bestEpoch ? `epoch ${s.run.bestEpoch}` : '–');
-    const fraction = s.epochs ? Math.min(1, (Math.max(0, s.epoch - 1) + (s.batches ? s.batch / s.batches : 1)) / s.epochs) : 0;
+    const fraction = reading ? Math.min(1, (reading.pass - 1 + (reading.totalBytes > 0 ? reading.bytes / reading.totalBytes : 1)) / Math.max(1, reading.passes))
+      : s.epochs ? Math.min(1, (Math.max(0, s.epoch - 1) + (s.batches ? s.batch / s.batches : 1)) / s.epochs) : 0;
     const width = `${(s.status === 'completed' ? 1 : fraction) * 100}%`;
     if (this.progress.style.width !== width) this.progress.style.width = width;
     this.progress.className = `progress-fill ${s.status}`;
@@ -148,7 +152,8 @@ export class DashboardView {
     const hasRun = !!s.run.runDir;
     const finished = s.status === 'completed' || s.status === 'stopped';
     setHidden(this.buttons.stop, s.status !== 'running' && s.status !== 'waiting');
-    setDisabled(this.buttons.stop, !!s.busy.stop || s.status === 'waiting');
+    // Stop works while the data is read, not before the engine has said anything
+    setDisabled(this.buttons.stop, !!s.busy.stop || (s.status === 'waiting' && !reading));
     setDisabled(this.buttons.save, !hasRun || !finished || !!s.busy.save);
     setDisabled(this.buttons.deploy, !hasRun || !finished || !!s.busy.deploy || !!s.server);
     setDisabled(this.buttons.openRunFolder, !hasRun);
@@ -230,3 +235,4 @@ export class DashboardView {
     );
   }
 }
+

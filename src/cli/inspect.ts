@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { openTable, prepareData } from '../engine/data/index';
 import { displayPath } from '../engine/data/errors';
 import { describeTable, type ReadProgress } from '../engine/data/tabular';
-import { readProgressText } from './readProgress';
+import { readProgressText } from '../protocol/dataProgress';
 import { DataError, type ColumnInfo, type DatasetInfo, type PreparedData } from '../engine/data/types';
 import { modelSize } from '../engine/model';
 import { limit } from '../limits';

@@ -14,7 +14,7 @@ import type { EngineMessage, ProgressInfo, Logs, RunStatus } from '../protocol/e
 import { parse as parseYaml } from 'yaml';
 import { BACKENDS, type BackendName } from '../modelFile/schema';
 import type { FieldOverride } from '../modelFile';
-import { readProgressText } from './readProgress';
+import { readProgressText } from '../protocol/dataProgress';
 
 // ---------------------------------------------------------------- shared helpers
 

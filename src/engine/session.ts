@@ -55,6 +55,8 @@ export interface TrainModelOptions {
   overrides?: FieldOverride[];
   /** read and write the disk cache of large tables (default true) */
   cache?: boolean;
+  /** where the rows live while training: 'auto' (default), or forced (the data benchmark compares both) */
+  storage?: 'auto' | 'memory' | 'disk';
 }
 
 export interface ResumeRunOptions extends Omit<TrainModelOptions, 'specPath' | 'runsDir' | 'runDir' | 'overrides'> {
@@ -153,6 +155,7 @@ export async function trainSpec(opts: TrainModelOptions & { spec: ModelSpecFile;
       workspaceRoot: opts.workspaceRoot,
       signal: opts.signal,
       cache: opts.cache,
+      storage: opts.storage,
       onProgress: (p) => emit({ type: 'dataProgress', id, ...p }),
     }));
   } catch (err) {

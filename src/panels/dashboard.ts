@@ -16,7 +16,7 @@ import { modelDirOf, readForm, readHistory, readReport, readSnapshot } from './r
 export interface DashboardTarget { runDir?: string; runKey?: string }
 
 /** Engine messages that change what the dashboard shows (logs and replies to other requests do not). */
-const SHOWN: ReadonlySet<EngineMessage['type']> = new Set(['runStarted', 'progress', 'epochEnded', 'checkpointSaved', 'reportReady', 'done', 'error']);
+const SHOWN: ReadonlySet<EngineMessage['type']> = new Set(['dataProgress', 'runStarted', 'progress', 'epochEnded', 'checkpointSaved', 'reportReady', 'done', 'error']);
 
 export class DashboardPanel {
   private static readonly open = new Set<DashboardPanel>();

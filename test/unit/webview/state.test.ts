@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EngineMessage } from '../../../src/protocol/engine';
+import { readProgressText } from '../../../src/protocol/dataProgress';
 import type { ToWebview } from '../../../src/protocol/webview';
 import {
   confusionCells, decimateMinMax, initialState, learningRateChart, lossChart, matrixTotal, metricCharts, reduce,
@@ -201,4 +202,18 @@ test('restore of something that is not a saved state starts fresh', () => {
     assert.equal(s.status, 'waiting');
     assert.equal(s.batchLoss.x.length, 0);
   }
+});
+
+test('reading data: dataProgress shows before the run starts, and the run start ends it', () => {
+  const engine = (...messages: EngineMessage[]): DashboardEvent => ({ type: 'engine', messages });
+  let s = run([engine({ type: 'dataProgress', id: 't', pass: 1, passes: 2, rows: 1000, bytes: 5 * 1048576, totalBytes: 20 * 1048576 })]);
+  assert.equal(s.status, 'waiting');
+  assert.deepEqual(s.reading, { pass: 1, passes: 2, rows: 1000, bytes: 5 * 1048576, totalBytes: 20 * 1048576 });
+  assert.equal(readProgressText(s.reading!), 'pass 1/2: 1,000 rows · 5.0 / 20 MB (25%)');
+  s = reduce(s, engine({ type: 'runStarted', id: 't', runDir: '/r', runId: 'r1', modelName: 'm', backend: { name: 'cpu', device: 'cpu', reason: '', gpu: false }, epochs: 2, batchesPerEpoch: 3, samples: { train: 6, validation: 2, test: 2 } }));
+  assert.equal(s.reading, undefined);
+  assert.equal(s.status, 'running');
+  // a late progress message of the reading phase does not bring it back
+  s = reduce(s, engine({ type: 'dataProgress', id: 't', pass: 2, passes: 2, rows: 1000, bytes: 1, totalBytes: 2 }));
+  assert.equal(s.reading, undefined);
 });

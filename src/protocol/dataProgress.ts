@@ -1,4 +1,4 @@
-/** How the CLI words reading progress (train and inspect). */
+/** How reading progress (the engine's dataProgress message) is worded: the CLI's train and inspect, and the dashboard. */
 
 export interface ReadProgressLike {
   pass: number;
