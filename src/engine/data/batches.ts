@@ -191,7 +191,7 @@ function blockEpoch(o: StoreSplitOptions, options: EpochOptions): EpochReader {
   const take = async (m: number, x?: Float32Array, y?: Float32Array) => {
     if (!options.shuffle) {
       for (let k = 0; k < m; k++) {
-        if (!(await haveIncoming())) throw new Error('the cache holds fewer rows than its description says');
+        if (!(current !== undefined && r < current.rows) && !(await haveIncoming())) throw new Error('the cache holds fewer rows than its description says');
         const data = (current as { data: Float64Array }).data;
         if (x && y) {
           encode(data, B, r, x, k * width);
@@ -201,7 +201,7 @@ function blockEpoch(o: StoreSplitOptions, options: EpochOptions): EpochReader {
       }
     } else {
       if (!filled) {
-        while (poolSize < capacity && (await haveIncoming())) copyIn(poolSize++);
+        while (poolSize < capacity && ((current !== undefined && r < current.rows) || (await haveIncoming()))) copyIn(poolSize++);
         filled = true;
       }
       for (let k = 0; k < m; k++) {
@@ -210,7 +210,8 @@ function blockEpoch(o: StoreSplitOptions, options: EpochOptions): EpochReader {
           encode(pool, capacity, j, x, k * width);
           y[k] = target(pool[labelSlot * capacity + j]);
         }
-        if (await haveIncoming()) copyIn(j);
+        // an await per sample would cost more than the sample: only when a block runs out
+        if ((current !== undefined && r < current.rows) || (await haveIncoming())) copyIn(j);
         else {
           // drain: move the last row into the hole
           const last = --poolSize;
