@@ -278,7 +278,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
       const handle = run?.status === 'running' && typeof run.pid === 'number' ? opts.launcher.adopt?.(runDir, { pid: run.pid }) : undefined;
       if (handle) {
         t.status = 'running';
-        active.set(t.index, { index: t.index, runDir, handle, ended: false, offset: 0, partial: '', epochs: [], plannedEpochs: run?.epochs?.planned ?? plan.epochs });
+        const a: Active = { index: t.index, runDir, handle, ended: false, offset: 0, partial: '', epochs: [], plannedEpochs: run?.epochs?.planned ?? plan.epochs };
+        active.set(t.index, a);
+        // like a launched trial: its end wakes the loop (without this an adopted trial was followed forever)
+        void handle.ended.then(() => {
+          a.ended = true;
+          wake();
+        });
         emit({ event: 'log', level: 'info', message: `trial ${t.index} is still training from the earlier session (process ${run?.pid}); following it` });
         continue;
       }

@@ -16,8 +16,8 @@ import { irisWorkspace, REPO } from '../engine/fixtures';
 
 const CLI = path.join(REPO, 'src', 'cli.ts');
 
-const tiny = (yaml: string) => yaml
-  .replace(/epochs: \d+/, 'epochs: 3')
+const tiny = (yaml: string, epochs = 3) => yaml
+  .replace(/epochs: \d+/, `epochs: ${epochs}`)
   .replace(/^\s*earlyStopping:.*$/m, '')
   .replace(/backend: \w+/, 'backend: cpu')
   .replace('    - { type: dense, units: 16, activation: relu }\n    - { type: dense, units: 16, activation: relu }', '    - { type: dense, units: 4, activation: relu }')
@@ -62,7 +62,9 @@ function sweepCli(args: string[]) {
 }
 
 test('sweep --json: killed (SIGKILL) and stopped (Ctrl-C) mid-way, --resume finishes without redoing a trial; the last line is the done summary', { timeout: 300_000 }, async () => {
-  const ws = irisWorkspace(tiny);
+  // 40 epochs a trial: Ctrl-C after trial 2's first epoch must land while it still trains (with 3, a
+  // loaded machine let trial 2 finish before the stop reached it, and the sweep completed)
+  const ws = irisWorkspace((y) => tiny(y, 40));
   const pids: number[] = [];
   try {
     const first = sweepCli([ws.modelFile, '--runs-dir', ws.runsDir, '--json']);
