@@ -69,6 +69,10 @@ export async function run(args: string[]): Promise<number> {
         count = 1;
       } else {
         const reader = await openTable(file);
+        // Image paths in an input table resolve against its folder and may not leave its workspace (symlinks
+        // included); an image named on the command line is the user's own choice.
+        const { findWorkspaceRoot } = await import('../modelFile/paths');
+        const workspaceRoot = findWorkspaceRoot(file);
         try {
           // Which record a line of output (or an error) is about: the spreadsheet row of a CSV/TSV, the line of a
           // JSONL file, the 1-based record index of a JSON array (its records often share one line).
@@ -81,7 +85,7 @@ export async function run(args: string[]): Promise<number> {
               file,
               row: rowOf(i),
             });
-            const predictions = await predictRecords(loaded, records, { baseDir: path.dirname(file), where, decimalComma: reader.decimalComma });
+            const predictions = await predictRecords(loaded, records, { baseDir: path.dirname(file), workspaceRoot, where, decimalComma: reader.decimalComma });
             for (let i = 0; i < predictions.length; i++) await emit(rowOf(i), predictions[i]);
             count += batch.n;
           }

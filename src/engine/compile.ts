@@ -59,6 +59,10 @@ export function compileModel(tf: Tf, model: tfTypes.LayersModel, spec: ModelSpec
   let lossFn: string | LossOrMetricFn;
   let lossName: string;
   if (spec.task === 'classification') {
+    if (loss === 'binaryCrossentropy' && k > 2) {
+      // TF.js would train it (one-hot targets, softmax outputs) and report numbers that mean nothing.
+      throw Object.assign(new Error(`train.loss is binaryCrossentropy, a loss for 2 classes, but '${preprocessing.label.name}' has ${k} classes; use categoricalCrossentropy (or auto)`), { path: 'train.loss' });
+    }
     if (outputKind === 'sigmoid') {
       lossFn = 'binaryCrossentropy';
       lossName = 'binaryCrossentropy';

@@ -57,6 +57,8 @@ export function classProbabilities(out: Float32Array, n: number, k: number): Flo
 export interface PredictOptions {
   /** the folder image paths are relative to */
   baseDir?: string;
+  /** image paths may not lead outside this folder (symlinks resolved) */
+  workspaceRoot?: string;
   /**
    * Where record i came from, e.g. `in.csv:7` or `in.json: record 3`: a record that cannot be encoded is
    * then a DataError starting with it (the CLI passes the input file and its rows).
@@ -72,7 +74,7 @@ export async function predictRecords(loaded: Pick<LoadedModel, 'model' | 'tf' | 
   if (n === 0) return [];
   let x: Float32Array;
   try {
-    x = prep.inputKind === 'tabular' ? encodeRecords(prep, records, { decimalComma: opts.decimalComma }) : await encodeMediaInputs(prep, records, { baseDir: opts.baseDir });
+    x = prep.inputKind === 'tabular' ? encodeRecords(prep, records, { decimalComma: opts.decimalComma }) : await encodeMediaInputs(prep, records, { baseDir: opts.baseDir, workspaceRoot: opts.workspaceRoot });
   } catch (err) {
     if (opts.where && err instanceof DataError && prep.inputKind === 'tabular') throw locateRecordError(prep, records, err, opts.where, opts.decimalComma);
     throw err;

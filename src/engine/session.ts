@@ -25,7 +25,7 @@ import { compileModel } from './compile';
 import { trainLoop } from './train/loop';
 import { progressCallback } from './train/progress';
 import { metricsLogCallback } from './train/metricsLog';
-import { nanGuardCallback } from './train/nanGuard';
+import { firstNonFiniteWeight, nanGuardCallback } from './train/nanGuard';
 import { earlyStoppingCallback } from './train/earlyStopping';
 import { lrScheduleCallback } from './train/lrSchedule';
 import { bestCheckpointCallback } from './train/checkpoint';
@@ -297,6 +297,17 @@ async function trainPrepared(opts: TrainModelOptions & { workspaceRoot: string; 
       return { runDir: run.dir, status: 'stopped', summary: {}, backend };
     }
 
+    // The last guard before a model is saved and reported: never a completed run with NaN weights.
+    const nonFinite = firstNonFiniteWeight(tf, built.model);
+    if (nonFinite !== undefined) {
+      const message = `the weights are NaN or infinite at the end of training (first: ${nonFinite}); nothing was saved — try a lower learningRate (now ${spec.train.optimizer.learningRate})`;
+      const error = { message, location: await locate(specPath, 'train.optimizer.learningRate') };
+      run.finish('failed', { error, epochs, ...(best ? { best } : {}) });
+      emit({ type: 'error', id, message, location: error.location });
+      emit({ type: 'done', id, status: 'failed', runDir: run.dir });
+      disposeModel(built.model);
+      return { runDir: run.dir, status: 'failed', summary: {}, backend, error };
+    }
     await saveModelDir(built.model, data.preprocessing, run.file('model'));
     const splitName = spec.evaluate.split as SplitName;
     const split = pickSplit(data, splitName);

@@ -9,7 +9,7 @@ import { checkLayerShapes, type InputInfo } from './layerShapes';
 import { estimateModel, modelTooBig, type SizeInput } from './modelSize';
 import { problemAt, type ParsedText } from './parse';
 import { resolveInWorkspaceAsync } from './paths';
-import { formatFromExtension, guessKind, NotDataFileError, peekFolder, peekTable, statData } from './peek';
+import { formatFromExtension, guessKind, isMissingValue, NotDataFileError, peekFolder, peekTable, statData } from './peek';
 import { SpecError, type SpecProblem } from './problems';
 import type { Segment } from './fieldPath';
 import { didYouMean } from './suggest';
@@ -103,7 +103,22 @@ export async function checkCrossField(parsed: ParsedText, spec: ModelSpecFile, o
   }
 
   // --- the data source
+  // --- learning rate: a value no optimiser survives is an error; an unusual one a warning
+  const lr = train.optimizer.learningRate;
+  const lrPath = ['train', 'optimizer', 'learningRate'];
+  if (lr > 100) {
+    err(lrPath, `\`train.optimizer.learningRate\` is ${lr}; above 100 every optimiser diverges (the weights become NaN within a step). Usual values are 0.0001 to 0.1.`, { value: lr });
+  } else if (lr > 1) {
+    warn(lrPath, `\`train.optimizer.learningRate\` is ${lr}, far above the usual 0.0001–0.1; training will likely diverge (the run then fails when the weights stop being numbers).`, { value: lr });
+  } else if (lr < 1e-8) {
+    warn(lrPath, `\`train.optimizer.learningRate\` is ${lr}, too small for the weights to move; usual values are 0.0001–0.1.`, { value: lr });
+  }
+
   const input = await checkSource(parsed, spec, opts, out);
+  if (task === 'classification' && train.loss === 'binaryCrossentropy' && (input.labelsSeen?.length ?? 0) > 2) {
+    const seen = input.labelsSeen ?? [];
+    err(['train', 'loss'], `\`train.loss\` is binaryCrossentropy, a loss for 2 classes, but \`data.label\` ${data.label} has at least ${seen.length} (${seen.slice(0, 5).join(', ')}${seen.length > 5 ? ', …' : ''}); use categoricalCrossentropy (or auto).`, { value: train.loss });
+  }
   const layers = spec.model.layers;
   const rankProblems = checkLayerShapes(layers, input, data.text?.maxTokens);
   for (const p of rankProblems) {
@@ -255,7 +270,7 @@ async function checkSource(parsed: ParsedText, spec: ModelSpecFile, opts: CrossF
     } else if (folder.images + folder.texts > 0 && folder.classes.length < 2) {
       out.push(problemAt(parsed, src, `\`data.source\` ${data.source} has one class subfolder (${folder.classes[0]}); classification needs at least two.`, { value: data.source, severity: 'warning' }));
     }
-    return folderInput(folder.images + folder.texts > 0 ? folder.texts > folder.images : undefined);
+    return { ...folderInput(folder.images + folder.texts > 0 ? folder.texts > folder.images : undefined), labelsSeen: folder.classes };
   }
   if (data.format === 'images') {
     out.push(problemAt(parsed, ['data', 'format'], `\`data.format\` is \`images\`, but \`data.source\` ${data.source} is a file; \`images\` reads a folder with one subfolder per class.`, { value: data.format }));
@@ -290,5 +305,10 @@ async function checkSource(parsed: ParsedText, spec: ModelSpecFile, opts: CrossF
   if (columns.length === 1 && columns[0] === data.label) {
     out.push(problemAt(parsed, src, `${data.source} has only the label column \`${data.label}\`: there is nothing to learn from. Add feature columns.`, { value: data.source }));
   }
-  return tableInput(columns, sample);
+  const labels = new Set<string>();
+  for (const r of sample) {
+    const v = r[data.label];
+    if (!isMissingValue(v)) labels.add(String(v).trim());
+  }
+  return { ...tableInput(columns, sample), labelsSeen: [...labels] };
 }

@@ -21,9 +21,10 @@ export function allowedValues(schema: unknown): string[] | undefined {
 
 function range(s: Json): string {
   const parts: string[] = [];
-  if (typeof s.minimum === 'number') parts.push(`≥ ${s.minimum}`);
+  // The bounds every integer has (schema.ts boundIntegers) go without saying.
+  if (typeof s.minimum === 'number' && s.minimum !== -Number.MAX_SAFE_INTEGER) parts.push(`≥ ${s.minimum}`);
   if (typeof s.exclusiveMinimum === 'number') parts.push(`> ${s.exclusiveMinimum}`);
-  if (typeof s.maximum === 'number') parts.push(`≤ ${s.maximum}`);
+  if (typeof s.maximum === 'number' && s.maximum !== Number.MAX_SAFE_INTEGER) parts.push(`≤ ${s.maximum}`);
   if (typeof s.exclusiveMaximum === 'number') parts.push(`< ${s.exclusiveMaximum}`);
   return parts.length ? ` ${parts.join(' and ')}` : '';
 }

@@ -18,6 +18,8 @@ export interface InputInfo {
   shape?: number[];
   /** whether `shape` is exact (images, token sequences) or a lower bound (a table's features before encoding) */
   exact?: boolean;
+  /** label values seen (the first rows of a table, the class folders): a lower bound on the classes */
+  labelsSeen?: string[];
 }
 
 export interface ShapeProblem {

@@ -43,6 +43,22 @@ function escapeError(base: string, relPath: string, workspaceRoot: string, field
     { path: field, value: relPath })]);
 }
 
+/**
+ * Why a file that the data leads to is outside the workspace, or undefined when it is inside: its real path
+ * (every symlink along it resolved) must be under the workspace's real path. For the files data.source
+ * leads to (class folders, image paths in a column): the check on data.source alone is lexical below it.
+ */
+export async function outsideWorkspace(file: string, workspaceRoot: string): Promise<string | undefined> {
+  const resolved = path.resolve(file);
+  const root = await realpath(path.resolve(workspaceRoot)).catch(() => path.resolve(workspaceRoot));
+  const real = await realOfLongestExistingPrefixAsync(resolved);
+  if (isInside(root, real)) return undefined;
+  const viaLink = isInside(path.resolve(workspaceRoot), resolved) || isInside(root, resolved);
+  return viaLink
+    ? `is a symbolic link that leads outside the workspace (to ${real}); data may not leave the workspace (${workspaceRoot}): copy the file in instead`
+    : `is outside the workspace (${workspaceRoot}); data may not leave it`;
+}
+
 export function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));

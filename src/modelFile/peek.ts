@@ -490,6 +490,9 @@ export async function peekFolder(dir: string): Promise<PeekedFolder> {
 const IMAGE_RE = /\.(png|jpe?g)$/i;
 const MISSING = new Set(['', 'na', 'n/a', 'nan', '-nan', 'null', 'none', '<na>', '#n/a', '?']);
 
+/** A value the pipeline reads as missing (blank, NA, null, ?, …). */
+export const isMissingValue = (v: unknown): boolean => v === null || v === undefined || MISSING.has(String(v).trim().toLowerCase());
+
 /**
  * What a sample of a column suggests it holds, by the rules the data pipeline infers types with
  * (src/engine/data/infer.ts): every value an image path → image; mostly distinct, spaced, long

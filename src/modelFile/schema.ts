@@ -255,6 +255,30 @@ export const ModelFileSchema = Type.Object({
   sweep: Type.Optional(SweepSpec),
 }, { ...Strict, $id: 'https://model-studio.local/model-file.schema.json', title: 'Model Studio model file' });
 
+/**
+ * Every integer field holds an exact integer: |x| ≤ 2^53 − 1 unless it says less. `epochs: 1e20` or
+ * `seed: 1e30` are integers to JSON but not to the engine (they validated, then misbehaved).
+ */
+function boundIntegers(schema: unknown): void {
+  if (typeof schema !== 'object' || schema === null) return;
+  const s = schema as Record<string, unknown>;
+  if (s.type === 'integer') {
+    if (typeof s.maximum !== 'number' && typeof s.exclusiveMaximum !== 'number') s.maximum = Number.MAX_SAFE_INTEGER;
+    if (typeof s.minimum !== 'number' && typeof s.exclusiveMinimum !== 'number') s.minimum = -Number.MAX_SAFE_INTEGER;
+  }
+  for (const key of ['properties', 'patternProperties']) {
+    const children = s[key];
+    if (typeof children === 'object' && children !== null) for (const c of Object.values(children)) boundIntegers(c);
+  }
+  for (const key of ['items', 'additionalProperties', 'anyOf', 'oneOf', 'allOf']) {
+    const c = s[key];
+    if (Array.isArray(c)) c.forEach(boundIntegers);
+    else boundIntegers(c);
+  }
+}
+boundIntegers(ModelFileSchema);
+for (const schema of Object.values(LAYER_SCHEMAS)) boundIntegers(schema);
+
 /** The resolved spec: defaults filled (what spec.json holds). */
 export type ModelSpecFile = Static<typeof ModelFileSchema> & { model: { layers: Layer[] } };
 export type DataConfig = Static<typeof DataSpec>;

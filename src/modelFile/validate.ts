@@ -166,6 +166,14 @@ function toProblem(parsed: ParsedText, e: ValueError, segs: Segment[], layerType
       }
       return problemAt(parsed, segs, `${field} must be ${describeSchema(e.schema)}; got ${kindOf(e.value)}`, { value: e.value, allowed });
     }
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.IntegerMinimum: {
+      const bound = isObj(e.schema) ? (e.type === ValueErrorType.IntegerMaximum ? e.schema.maximum : e.schema.minimum) : undefined;
+      if (Math.abs(Number(bound)) === Number.MAX_SAFE_INTEGER) {
+        return problemAt(parsed, segs, `${field} is ${String(e.value)}, beyond the largest whole number the engine counts exactly (2^53 − 1 = 9,007,199,254,740,991); use a smaller value`, { value: e.value });
+      }
+      return problemAt(parsed, segs, `${field} must be ${describeSchema(e.schema)}; got ${kindOf(e.value)}`, { value: e.value, allowed: allowedValues(e.schema) });
+    }
     default: {
       const listHint = e.type === ValueErrorType.Array && (typeof e.value === 'string' || typeof e.value === 'number')
         ? ` (write a list, even of one item: [${String(e.value)}])` : '';

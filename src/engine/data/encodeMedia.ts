@@ -3,6 +3,7 @@
  * (or file paths from the CLI) and texts, as the training pipeline encoded them.
  */
 import * as path from 'node:path';
+import { outsideWorkspace } from '../../modelFile/paths';
 import { readDataFile } from '../../modelFile/peek';
 import { displayPath } from './errors';
 import { decodeImage, imageToUnit, scaleImage, type ImageTransform } from './image';
@@ -13,6 +14,8 @@ import { DataError, type Preprocessing } from './types';
 export interface EncodeMediaOptions {
   /** read image instances given as file paths (the CLI); paths resolve against this folder */
   baseDir?: string;
+  /** with baseDir: image paths may not lead (through symlinks either) outside this folder */
+  workspaceRoot?: string;
   /** decode an image to the model's input elsewhere (the server: on worker threads); default in-process */
   decodeImage?: (transform: ImageTransform, bytes: Uint8Array) => Promise<Float32Array>;
 }
@@ -65,6 +68,8 @@ async function imageBytes(t: ImageTransform, value: unknown, opts: EncodeMediaOp
   }
   if (opts.baseDir !== undefined && /\.(png|jpe?g)$/i.test(s.trim())) {
     const file = path.resolve(opts.baseDir, s.trim());
+    const outside = opts.workspaceRoot !== undefined ? await outsideWorkspace(file, opts.workspaceRoot) : undefined;
+    if (outside) throw new DataError(`${JSON.stringify(s.trim())} ${outside}`, file, undefined, t.name);
     try {
       return await readDataFile(file);
     } catch (err) {

@@ -6,7 +6,8 @@
  */
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
-import { NotDataFileError, readDataFile, statData } from '../../modelFile/peek';
+import { outsideWorkspace } from '../../modelFile/paths';
+import { NotDataFileError, readDataFile, specialFileKind, statData } from '../../modelFile/peek';
 import type { ModelSpecFile, Task } from '../../modelFile/schema';
 import type { ColumnInfo, PreparedData, RawRecord } from './types';
 import { emptyRecord } from './values';
@@ -31,17 +32,44 @@ function sourceOf(spec: ModelSpecFile, specFile: string): string {
   return path.resolve(path.dirname(path.resolve(specFile)), spec.data.source);
 }
 
-async function listDir(dir: string): Promise<Dirent[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+interface Entry {
+  name: string;
+  isDirectory: boolean;
+}
+
+/**
+ * The visible entries of a folder, sorted. A symbolic link counts as what it points to, and only when its
+ * real path stays inside the workspace: a text or image linked in from outside would carry outside data
+ * (words of a secret file ended up in the saved vocabulary). Pipes and devices are not entries.
+ */
+async function listDir(dir: string, workspaceRoot: string): Promise<Entry[]> {
+  const entries: Dirent[] = await fs.readdir(dir, { withFileTypes: true });
+  const out: Entry[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isSymbolicLink()) {
+      const outside = await outsideWorkspace(p, workspaceRoot);
+      if (outside) throw dataError(p, outside);
+      const st = await fs.stat(p).catch(() => undefined);
+      if (st?.isDirectory()) out.push({ name: e.name, isDirectory: true });
+      else if (st?.isFile()) out.push({ name: e.name, isDirectory: false });
+      else if (st) throw dataError(p, new NotDataFileError(p, specialFileKind(st) ?? 'a special file').reason);
+    } else if (e.isDirectory() || e.isFile()) {
+      out.push({ name: e.name, isDirectory: e.isDirectory() });
+    }
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Files under one class folder, nested folders included (sorted, so the order is the same everywhere). */
-async function walk(dir: string, out: string[]): Promise<void> {
-  for (const e of await listDir(dir)) {
+async function walk(dir: string, out: string[], workspaceRoot: string, depth = 0): Promise<void> {
+  // Links can make a folder contain itself: a bound on depth ends the walk.
+  if (depth > 32) throw dataError(dir, 'folders nest more than 32 levels deep inside a class folder (a symbolic link loop?)');
+  for (const e of await listDir(dir, workspaceRoot)) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out);
-    else if (e.isFile() || e.isSymbolicLink()) out.push(p);
+    if (e.isDirectory) await walk(p, out, workspaceRoot, depth + 1);
+    else out.push(p);
   }
 }
 
@@ -60,9 +88,9 @@ export async function prepareFolderData(spec: ModelSpecFile, specFile: string, o
       'Use task: classification, or a table with an image/text column and a numeric label for regression');
   }
 
-  const entries = await listDir(root);
-  const classDirs = entries.filter((e) => e.isDirectory());
-  const looseFiles = entries.filter((e) => !e.isDirectory()).length;
+  const entries = await listDir(root, opts.workspaceRoot);
+  const classDirs = entries.filter((e) => e.isDirectory);
+  const looseFiles = entries.filter((e) => !e.isDirectory).length;
   if (classDirs.length === 0) {
     throw dataError(root, 'no class subfolders: put each class\'s images (or .txt files) in a subfolder named after the class, e.g. cats/001.png, dogs/002.png');
   }
@@ -73,7 +101,7 @@ export async function prepareFolderData(spec: ModelSpecFile, specFile: string, o
   let other = 0;
   for (const d of classDirs) {
     const files: string[] = [];
-    await walk(path.join(root, d.name), files);
+    await walk(path.join(root, d.name), files, opts.workspaceRoot);
     for (const file of files) {
       const ext = path.extname(file).toLowerCase();
       const found = { file, rel: path.relative(root, file).split(path.sep).join('/'), label: d.name };

@@ -5,6 +5,7 @@
  * (below), streamed like any table.
  */
 import * as path from 'node:path';
+import { outsideWorkspace } from '../../modelFile/paths';
 import type { ColumnType, ModelSpecFile, Task } from '../../modelFile/schema';
 import { dataError, displayPath, throwIfStopped } from './errors';
 import { imageSettings, imageSplit, imageTransformFor, screenImages, type ImageSample } from './images';
@@ -103,12 +104,6 @@ function tokenizeCount(s: string, t: TextTransform): number {
 
 // ---------------------------------------------------------------- a table with an image or text column
 
-/** Inside the workspace (lexically: the path does not climb out of it). */
-export function insideWorkspace(file: string, workspaceRoot: string): boolean {
-  const rel = path.relative(path.resolve(workspaceRoot), path.resolve(file));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 /**
  * A table whose input is one image-path column (paths relative to the data file, inside the
  * workspace) or one text column. Other feature columns are left out with a warning when the
@@ -171,7 +166,11 @@ export async function prepareMediaTable(spec: ModelSpecFile, reader: TableReader
         else {
           target = path.resolve(baseDir, fv.trim());
           if (/^[a-z][a-z0-9+.-]*:\/\//i.test(fv.trim())) problem = `${JSON.stringify(fv)} is a URL; give a file path relative to the data file`;
-          else if (!insideWorkspace(target, opts.workspaceRoot)) problem = `${JSON.stringify(fv)} points outside the workspace (${opts.workspaceRoot}); image paths are relative to the data file and must stay inside the workspace`;
+          else {
+            // The real path (symlinked folders resolved), not the written one: a link inside can lead out.
+            const outside = await outsideWorkspace(target, opts.workspaceRoot);
+            if (outside) problem = `${JSON.stringify(fv)} ${outside}; image paths are relative to the data file and must stay inside the workspace`;
+          }
         }
         if (problem) {
           if (settings.onError === 'fail') throw dataError(file, problem, batch.lines[i], featureName);

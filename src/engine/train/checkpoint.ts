@@ -1,6 +1,7 @@
 /** Keeps the best model so far (by a monitored value) in a folder, replaced atomically each time. */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { monitored, monitorMode, type Callback } from './callbacks';
+import { firstNonFiniteWeight } from './nanGuard';
 
 export interface BestCheckpointOptions {
   monitor: string;
@@ -28,7 +29,8 @@ export function bestCheckpointCallback(o: BestCheckpointOptions): BestCheckpoint
       const m = monitored(logs, o.monitor);
       if (!m || !Number.isFinite(m.value)) return;
       const better = best === null || (mode === 'min' ? m.value < best.value : m.value > best.value);
-      if (!better) return;
+      // Never a best checkpoint of weights that are not numbers (the NaN guard fails the run this epoch).
+      if (!better || firstNonFiniteWeight(ctx.tf, ctx.model) !== undefined) return;
       await o.save(ctx.model);
       best = { epoch, monitor: m.key, value: m.value };
       o.onSaved?.(best);

@@ -248,3 +248,39 @@ test('a FIFO among the images or texts of a class folder is refused by name, nev
   await fs.rm(texts, { recursive: true, force: true });
   await fs.rm(ws, { recursive: true, force: true });
 });
+
+test('symlinks in class folders and image paths are followed by their real path: out of the workspace is refused, inside is fine', async () => {
+  const top = await tempWorkspace();
+  const ws = path.join(top, 'ws');
+  const outside = path.join(top, 'outside');
+  await write(path.join(outside, 'secret.txt'), 'password hunter2 topsecret');
+  await write(path.join(outside, 'imgs', 'a.png'), rgbPng(5, 5, () => [255, 255, 255]));
+  for (const c of ['pos', 'neg']) for (let i = 0; i < 4; i++) await write(path.join(ws, 'data', c, `${i}.txt`), `${c} words ${i}`);
+  const spec = specWith({ source: 'data', label: 'sentiment' });
+  const file = path.join(ws, 'm.model.yaml');
+  // A text linked in from outside: its words would end up in the saved vocabulary.
+  await fs.symlink('../../../outside/secret.txt', path.join(ws, 'data', 'pos', 'zz-secret.txt'));
+  await assert.rejects(prepareFolderData(spec, file, { workspaceRoot: ws }), (e: unknown) =>
+    e instanceof DataError && /zz-secret\.txt.*is a symbolic link that leads outside the workspace \(to .*outside\/secret\.txt\)/.test(e.message));
+  await fs.rm(path.join(ws, 'data', 'pos', 'zz-secret.txt'));
+  // A linked class folder from outside, the same.
+  await fs.symlink('../../outside/imgs', path.join(ws, 'data', 'linked'));
+  await assert.rejects(prepareFolderData(spec, file, { workspaceRoot: ws }), /data\/linked.*symbolic link that leads outside the workspace/);
+  await fs.rm(path.join(ws, 'data', 'linked'));
+  // A link that stays inside the workspace is fine, and counts as what it points to.
+  for (let i = 0; i < 4; i++) await write(path.join(ws, 'shared', `${i}.txt`), `shared words ${i}`);
+  await fs.symlink('../shared', path.join(ws, 'data', 'third'));
+  const ok = await prepareFolderData(spec, file, { workspaceRoot: ws });
+  assert.deepEqual(ok.preprocessing.label.classes, ['neg', 'pos', 'third']);
+  const vocabulary = (ok.preprocessing.features[0] as { vocabulary: string[] }).vocabulary;
+  assert.ok(!vocabulary.includes('hunter2'));
+
+  // An image-path column through a symlinked folder: the written path is inside, the real one is not.
+  await fs.symlink('../outside/imgs', path.join(ws, 'pics'));
+  for (let i = 0; i < 5; i++) await write(path.join(ws, 'imgs', `${i}.png`), rgbPng(5, 5, () => [i * 40, 0, 0]));
+  const lines = Array.from({ length: 6 }, (_, i) => `${i === 5 ? 'pics/a.png' : `imgs/${i}.png`},${i % 2 ? 'a' : 'b'}`);
+  await write(path.join(ws, 'list.csv'), `file,kind\n${lines.join('\n')}\n`);
+  await assert.rejects(prepareData(specWith({ source: 'list.csv', label: 'kind', image: { size: [2, 2], channels: 1, onError: 'fail' } }), file, { workspaceRoot: ws }),
+    (e: unknown) => e instanceof DataError && e.row === 7 && /"pics\/a\.png" is a symbolic link that leads outside the workspace/.test(e.message));
+  await fs.rm(top, { recursive: true, force: true });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { check, edit, only, VALID } from './helpers';
+import { check, edit, FLOWERS_CSV, only, VALID } from './helpers';
 
 const layers = (...ls: string[]) => edit('    - { type: dense, units: 8, activation: relu }', ls.map((l) => `    - ${l}`).join('\n'));
 
@@ -185,4 +185,29 @@ test('reshape sizes, kernels larger than their input and duplicate layer names a
   assert.equal(dup.line, 9);
   const reserved = await check(edit('    - { type: dense, units: 8, activation: relu }', '    - { type: dense, units: 8, name: input }'));
   assert.match(only(reserved.errors, 'model.layers[0].name').message, /keeps for its own input and output layers/);
+});
+
+test('learning rates: above 100 an error, above 1 or below 1e-8 a warning; binaryCrossentropy on 3 classes an error', async () => {
+  const huge = await check(edit('  epochs: 5', '  epochs: 5\n  optimizer: { type: sgd, learningRate: 1e308 }'));
+  assert.match(only(huge.errors, 'train.optimizer.learningRate').message, /is 1e\+308; above 100 every optimiser diverges/);
+  const high = await check(edit('  epochs: 5', '  epochs: 5\n  optimizer: { type: sgd, learningRate: 5 }'));
+  assert.equal(high.valid, true);
+  assert.match(only(high.warnings, 'train.optimizer.learningRate').message, /far above the usual 0\.0001–0\.1/);
+  const tiny = await check(edit('  epochs: 5', '  epochs: 5\n  optimizer: { learningRate: 1e-12 }'));
+  assert.match(only(tiny.warnings, 'train.optimizer.learningRate').message, /too small for the weights to move/);
+  const flowers = `${FLOWERS_CSV}6.3,2.9,5.6,1.8,virginica\n`;
+  const bce = await check(edit('  epochs: 5', '  epochs: 5\n  loss: binaryCrossentropy'), { files: { 'flowers.csv': flowers } });
+  assert.match(only(bce.errors, 'train.loss').message, /binaryCrossentropy, a loss for 2 classes, but `data.label` species has at least 3 \(setosa, versicolor, virginica\)/);
+  const two = await check(edit('  epochs: 5', '  epochs: 5\n  loss: binaryCrossentropy'));
+  assert.equal(two.valid, true, 'two classes seen: fine');
+});
+
+test('integers beyond 2^53 are errors (epochs: 1e20, seed: 1e30 validated); ordinary bounds still read as before', async () => {
+  const r = await check(edit('  epochs: 5', '  epochs: 1e20\n  seed: 1e30'));
+  assert.match(only(r.errors, 'train.epochs').message, /`train.epochs` is 100000000000000000000, beyond the largest whole number the engine counts exactly \(2\^53 − 1/);
+  assert.match(only(r.errors, 'train.seed').message, /`train.seed` is 1e\+30, beyond/);
+  const units = await check(edit('units: 8', 'units: 1e16'));
+  assert.match(only(units.errors, 'model.layers[0].units').message, /beyond the largest whole number/);
+  const zero = await check(edit('  epochs: 5', '  epochs: 0'));
+  assert.match(only(zero.errors, 'train.epochs').message, /must be an integer ≥ 1; got the integer 0$/);
 });
