@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostContext } from '../host/hostContext';
+import { requireTrust } from '../host/trust';
 import { peekColumns } from '../modelFile/peek';
 import { Cancelled } from './pick';
 import { modelFileText, toModelName, type TemplateTask } from './modelTemplate';
@@ -11,6 +12,7 @@ import { modelFileText, toModelName, type TemplateTask } from './modelTemplate';
  * Arguments (for tests and scripts): { task, data, label, textColumn?, target? }.
  */
 export async function newModelFile(ctx: HostContext, arg?: unknown): Promise<string> {
+  requireTrust('write new model files (it reads the data to find its columns)');
   const given = typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) ? (arg as Record<string, unknown>) : {};
   const task = (typeof given.task === 'string' ? given.task : (await vscode.window.showQuickPick(
     [

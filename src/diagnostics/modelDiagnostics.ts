@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { validateModelText, type SpecProblem } from '../modelFile';
 import { workspaceRootOf } from '../host/settings';
+import { validationOptions } from '../host/trustPolicy';
 import { problemRange } from './ranges';
 
 export const isModelFile = (fsPath: string): boolean => /\.model\.(ya?ml|json)$/i.test(fsPath);
@@ -23,6 +24,10 @@ export class ModelDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.cancel(d.uri);
         this.collection.delete(d.uri);
+      }),
+      // Trust granted: the data checks that were held back run now.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
       }),
     );
     for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
@@ -45,7 +50,8 @@ export class ModelDiagnostics implements vscode.Disposable {
     this.timers.delete(doc.uri.toString());
     const version = doc.version;
     const text = doc.getText();
-    const { problems } = await validateModelText(text, doc.uri.fsPath, { workspaceRoot: workspaceRootOf(doc.uri.fsPath), checkData: true });
+    // Untrusted: the model file only, no data read (src/host/trustPolicy.ts).
+    const { problems } = await validateModelText(text, doc.uri.fsPath, { workspaceRoot: workspaceRootOf(doc.uri.fsPath), ...validationOptions(vscode.workspace.isTrusted) });
     if (doc.isClosed || doc.version !== version) return problems; // a newer run will publish
     const lines = text.split(/\r?\n/);
     this.collection.set(doc.uri, problems.map((p) => toDiagnostic(p, lines)));

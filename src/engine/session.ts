@@ -298,7 +298,7 @@ async function trainPrepared(opts: TrainModelOptions & { workspaceRoot: string; 
     }
 
     // The last guard before a model is saved and reported: never a completed run with NaN weights.
-    const nonFinite = firstNonFiniteWeight(tf, built.model);
+    const nonFinite = await firstNonFiniteWeight(tf, built.model);
     if (nonFinite !== undefined) {
       const message = `the weights are NaN or infinite at the end of training (first: ${nonFinite}); nothing was saved — try a lower learningRate (now ${spec.train.optimizer.learningRate})`;
       const error = { message, location: await locate(specPath, 'train.optimizer.learningRate') };

@@ -11,7 +11,9 @@ import { curlExample, DASHBOARD_VIEW_TYPE, parseFromWebview, type FromWebview, t
 import type { PanelContext } from '../host/context';
 import { dashboardHtml, resourceRoots } from './html';
 import { toPredictionView } from './normalize';
-import { modelDirOf, readForm, readHistory, readReport, readSnapshot } from './runFiles';
+import { locationAllowed, modelDirOf, readForm, readHistory, readReport, readSnapshot } from './runFiles';
+
+const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
 
 export interface DashboardTarget { runDir?: string; runKey?: string }
 
@@ -164,7 +166,7 @@ export class DashboardPanel {
     const runDir = this.target.runDir;
     if (!runDir) return;
     const [report, form] = await Promise.all([
-      readReport(runDir).catch((err: unknown) => {
+      readReport(runDir, workspaceFolderPaths()).catch((err: unknown) => {
         this.ctx.log.warn(`dashboard: ${errorText(err)}`);
         return null;
       }),
@@ -199,6 +201,13 @@ export class DashboardPanel {
         void vscode.window.setStatusBarMessage('Copied to the clipboard', 2000);
         return;
       case 'openLocation': {
+        // The webview only names files it was shown (errors in the model file); anything else is refused.
+        const specPath = this.specPath() ?? (this.target.runDir ? (await readSnapshot(this.target.runDir).catch(() => undefined))?.specPath : undefined);
+        if (!(await locationAllowed(m.file, { workspaceFolders: workspaceFolderPaths(), runDir: this.target.runDir, specPath }))) {
+          this.ctx.log.warn(`dashboard: not opening ${m.file}: it is outside the workspace and the run`);
+          void vscode.window.showWarningMessage(`Model Studio: not opening ${m.file}: only files in the workspace or the run folder open from the dashboard.`);
+          return;
+        }
         const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(m.file));
         const pos = new vscode.Position(Math.max(0, (m.line ?? 1) - 1), Math.max(0, (m.column ?? 1) - 1));
         await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.One });

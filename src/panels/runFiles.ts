@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { outsideWorkspace } from '../modelFile/paths';
 import type { EngineMessage } from '../protocol/engine';
 import type { ReportView, RunSnapshot, TryItForm } from '../protocol/webview';
 import { metricsToMessages, toReportView, toRunSnapshot, toTryItForm } from './normalize';
@@ -53,17 +54,38 @@ export async function readHistory(runDir: string, runKey: string, epochs?: numbe
   return text === undefined ? [] : metricsToMessages(text, runKey, epochs);
 }
 
-export async function readReport(runDir: string): Promise<ReportView | null> {
+/**
+ * The report of a run for the dashboard. Thumbnails of misclassified images are read only from inside the
+ * run folder or `roots` (the workspace folders), by real path: report.json is a file anyone can edit, and
+ * its image paths must not make the editor read (and show) arbitrary files.
+ */
+export async function readReport(runDir: string, roots: readonly string[] = []): Promise<ReportView | null> {
   const raw = await readJson(path.join(runDir, 'report.json'));
   if (raw === undefined) return null;
   const view = toReportView(raw);
   if (!view) throw new Error(`${path.join(runDir, 'report.json')}: not a Model Studio report (no 'task' of classification or regression)`);
   await Promise.all((view.classification?.misclassified ?? []).map(async (e) => {
     if (!e.imagePath) return;
-    e.image = await thumbnail(e.imagePath);
+    if (await insideAny(e.imagePath, [runDir, ...roots])) e.image = await thumbnail(e.imagePath);
     delete e.imagePath;
   }));
   return view;
+}
+
+/** Whether `file`'s real path (symlinks resolved) is inside one of `roots`. */
+export async function insideAny(file: string, roots: readonly string[]): Promise<boolean> {
+  if (!path.isAbsolute(file) || file.includes('\0')) return false;
+  for (const root of roots) if ((await outsideWorkspace(file, root)) === undefined) return true;
+  return false;
+}
+
+/**
+ * Whether the dashboard may open `file` in an editor (an `openLocation` message from the webview): a
+ * file inside a workspace folder or the run folder, or the model file that trained the run.
+ */
+export async function locationAllowed(file: string, where: { workspaceFolders: readonly string[]; runDir?: string; specPath?: string }): Promise<boolean> {
+  if (where.specPath !== undefined && path.resolve(file) === path.resolve(where.specPath)) return true;
+  return insideAny(file, [...where.workspaceFolders, ...(where.runDir ? [where.runDir] : [])]);
 }
 
 const MAX_THUMBNAIL_BYTES = 512 * 1024;

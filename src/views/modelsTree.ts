@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { limit } from '../limits';
 import { parse as parseYaml } from 'yaml';
 import type { RunManager } from '../host/runManager';
 import { runsDirFor } from '../host/settings';
@@ -91,7 +92,9 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
     const nodes = await Promise.all(uris.map(async (uri): Promise<ModelNode> => {
       let parsed: unknown;
       try {
-        parsed = parseYaml(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+        // Only a regular file of a model file's size is read for its name (a pipe named x.model.yaml would never end).
+        const st = await vscode.workspace.fs.stat(uri);
+        if ((st.type & vscode.FileType.File) !== 0 && st.size <= limit('modelFileBytes')) parsed = parseYaml(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
       } catch {
         parsed = undefined; // the name falls back to the file name; diagnostics say what is wrong
       }

@@ -30,7 +30,7 @@ export function bestCheckpointCallback(o: BestCheckpointOptions): BestCheckpoint
       if (!m || !Number.isFinite(m.value)) return;
       const better = best === null || (mode === 'min' ? m.value < best.value : m.value > best.value);
       // Never a best checkpoint of weights that are not numbers (the NaN guard fails the run this epoch).
-      if (!better || firstNonFiniteWeight(ctx.tf, ctx.model) !== undefined) return;
+      if (!better || (await firstNonFiniteWeight(ctx.tf, ctx.model)) !== undefined) return;
       await o.save(ctx.model);
       best = { epoch, monitor: m.key, value: m.value };
       o.onSaved?.(best);

@@ -19,13 +19,13 @@ import { blobs, makeSpec } from './helpers';
 test('weights are checked: NaN anywhere is found by name; finite weights pass', async () => {
   const { tf } = await selectBackend('cpu');
   const built = buildModel(tf, makeSpec(), blobs(30).preprocessing);
-  assert.equal(firstNonFiniteWeight(tf, built.model), undefined);
+  assert.equal(await firstNonFiniteWeight(tf, built.model), undefined);
   const layer = built.model.layers[built.model.layers.length - 1];
   const [kernel, bias] = layer.getWeights();
   const values = kernel.dataSync().slice();
   values[values.length - 1] = Number.NaN;
   layer.setWeights([tf.tensor(values, kernel.shape), bias]);
-  assert.equal(firstNonFiniteWeight(tf, built.model), layer.weights[0].name);
+  assert.equal(await firstNonFiniteWeight(tf, built.model), layer.weights[0].name);
   built.model.dispose();
 });
 
@@ -45,7 +45,7 @@ test('a learning rate that blows the weights up ends the run failed, with no mod
     if (fs.existsSync(best)) {
       const { tf } = await selectBackend('wasm');
       const loaded = await loadSavedModel(best, { tf });
-      assert.equal(firstNonFiniteWeight(tf, loaded.model), undefined, 'a best checkpoint, if any, holds numbers');
+      assert.equal(await firstNonFiniteWeight(tf, loaded.model), undefined, 'a best checkpoint, if any, holds numbers');
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

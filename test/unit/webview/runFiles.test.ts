@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readForm, readHistory, readReport, readSnapshot } from '../../../src/panels/runFiles';
+import { locationAllowed, readForm, readHistory, readReport, readSnapshot } from '../../../src/panels/runFiles';
 import { classificationReport, preprocessing } from '../../fixtures/dashboard/recording';
 
 test('a run folder on disk: run.json, metrics.jsonl, report.json with image thumbnails, preprocessing.json', async () => {
@@ -25,7 +25,7 @@ test('a run folder on disk: run.json, metrics.jsonl, report.json with image thum
     assert.equal(snap.epochs, 3);
     const history = await readHistory(runDir, 'k');
     assert.equal(history.length, 1);
-    const view = await readReport(runDir);
+    const view = await readReport(runDir, [dir]);
     const first = view?.classification?.misclassified[0];
     assert.equal(first?.image, `data:image/png;base64,${Buffer.from([0x89, 0x50, 0x4e, 0x47]).toString('base64')}`);
     assert.equal(first?.imagePath, undefined, 'the host-only path is not posted');
@@ -41,5 +41,40 @@ test('a run folder on disk: run.json, metrics.jsonl, report.json with image thum
     await assert.rejects(readReport(empty), /report\.json: not valid JSON/);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('webview paths stay inside: thumbnails only from the workspace or the run, openLocation only there or the model file', async () => {
+  const top = await realpath(await mkdtemp(path.join(os.tmpdir(), 'ms-dash-')));
+  try {
+    const ws = path.join(top, 'ws');
+    const runDir = path.join(ws, 'runs', 'digits', 'r1');
+    const outside = path.join(top, 'outside');
+    await mkdir(runDir, { recursive: true });
+    await mkdir(outside, { recursive: true });
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+    await writeFile(path.join(outside, 'secret.png'), png);
+    await writeFile(path.join(ws, 'ok.png'), png);
+    await symlink(path.join(outside, 'secret.png'), path.join(ws, 'link.png'));
+    const report = classificationReport();
+    const examples = report.examples as Array<{ record: Record<string, unknown> }>;
+    const paths = [path.join(ws, 'ok.png'), path.join(outside, 'secret.png'), path.join(ws, 'link.png'), '/etc/passwd.png'];
+    paths.forEach((p, i) => { examples[i].record = { _path: p, label: 'low' }; });
+    await writeFile(path.join(runDir, 'report.json'), JSON.stringify(report));
+    const view = await readReport(runDir, [ws]);
+    const images = new Map((view?.classification?.misclassified ?? []).map((e) => [e.text, e.image]));
+    assert.ok(images.get('ws/ok.png')?.startsWith('data:image/png'));
+    assert.equal(images.get('outside/secret.png'), undefined, 'outside the workspace: no thumbnail');
+    assert.equal(images.get('ws/link.png'), undefined, 'a symlink out: no thumbnail');
+    assert.equal(images.get('etc/passwd.png'), undefined);
+    const where = { workspaceFolders: [ws], runDir, specPath: path.join(top, 'elsewhere', 'digits.model.yaml') };
+    assert.equal(await locationAllowed(path.join(ws, 'digits.model.yaml'), where), true);
+    assert.equal(await locationAllowed(path.join(runDir, 'report.md'), where), true);
+    assert.equal(await locationAllowed(where.specPath, where), true, 'the run\'s own model file');
+    assert.equal(await locationAllowed('/etc/passwd', where), false);
+    assert.equal(await locationAllowed(path.join(ws, 'link.png'), where), false);
+    assert.equal(await locationAllowed('relative/file.yaml', where), false);
+  } finally {
+    await rm(top, { recursive: true, force: true });
   }
 });
