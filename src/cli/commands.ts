@@ -15,7 +15,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   validate: lazy('check model files', 'model-studio validate FILE…', () => import('./validate')),
   inspect: lazy('show what the data pipeline finds', 'model-studio inspect FILE', () => import('./inspect')),
   train: lazy('train a model file into a run folder, or continue a run', 'model-studio train FILE [--epochs N] [--backend NAME] [--runs-dir DIR] [--set PATH=VALUE]… [--target NAME [--detach]] [--no-cache] [--json]\n      model-studio train --resume RUN_DIR [--epochs N] [--backend NAME] [--json]', () => import('./train')),
-  sweep: lazy("run the model file's sweep: section (hyperparameter search)", 'model-studio sweep FILE [--trials N] [--parallel K] [--resume] [--sweep DIR] [--backend NAME] [--runs-dir DIR] [--json]', () => import('./sweep')),
+  sweep: lazy("run the model file's sweep: section (hyperparameter search)", 'model-studio sweep FILE [--trials N] [--parallel K] [--resume] [--sweep DIR] [--backend NAME] [--runs-dir DIR] [--target NAME] [--json]', () => import('./sweep')),
   compare: lazy('runs side by side: what changed, best and final metrics', 'model-studio compare RUN_DIR RUN_DIR… [--all] [--json]', () => import('./compare')),
   runs: lazy("a model's runs (and its sweeps' trials) as a table", 'model-studio runs RUNS_DIR/<model> [--sort METRIC] [--json]', () => import('./runs')),
   note: lazy("show or set a run's note and tags", 'model-studio note RUN_DIR [--note TEXT] [--tag T]… [--untag T]… [--json]', () => import('./note')),

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { SweepEvent, TrialSummary } from '../sweep/runner';
 import { backendArg, fmt, parseArgs, positiveInt, reportStartError, shown, UsageError, type ParsedArgs } from './train';
 
-const USAGE = 'model-studio sweep FILE [--trials N] [--parallel K] [--resume] [--sweep DIR] [--backend NAME] [--runs-dir DIR] [--json]';
+const USAGE = 'model-studio sweep FILE [--trials N] [--parallel K] [--resume] [--sweep DIR] [--backend NAME] [--runs-dir DIR] [--target NAME] [--json]';
 
 /** `lr=0.001 batchSize=32` from a trial's parameters (the last part of each path). */
 export function formatParams(params: Record<string, unknown>): string {
@@ -41,7 +41,7 @@ export async function run(args: string[]): Promise<number> {
   let parallel: number | undefined;
   let backend: ReturnType<typeof backendArg>;
   try {
-    parsed = parseArgs(args, { flags: ['json', 'resume'], values: ['trials', 'parallel', 'backend', 'runs-dir', 'workspace', 'sweep'] });
+    parsed = parseArgs(args, { flags: ['json', 'resume'], values: ['trials', 'parallel', 'backend', 'runs-dir', 'workspace', 'sweep', 'target'] });
     if (parsed.positionals.length !== 1) throw new UsageError(`give exactly one model file: ${USAGE}`);
     trials = positiveInt('trials', parsed.values.get('trials'));
     parallel = positiveInt('parallel', parsed.values.get('parallel'));
@@ -56,14 +56,29 @@ export async function run(args: string[]): Promise<number> {
   const tty = !json && out.isTTY === true;
   const specPath = path.resolve(parsed.positionals[0]);
 
-  const { LocalLauncher } = await import('../sweep/launcher');
-  // Trials run the same CLI the same way this one was started (the bin script, dist/cli.js, or the sources under tsx).
-  const launcher = new LocalLauncher(process.argv[1] ? { command: [process.execPath, ...process.execArgv, process.argv[1]] } : {});
+  const targetName = parsed.values.get('target');
+  let launcher: import('../sweep/launcher').TrialLauncher & { killAll?(): void; dispose?(): void };
+  try {
+    if (targetName !== undefined && targetName !== 'local') {
+      // a SLURM target: the trials are one job array on the cluster, `parallel` of them at once
+      const { resolveTarget } = await import('../cluster/targets');
+      const { findWorkspaceRoot } = await import('../modelFile/paths');
+      const { SlurmLauncher } = await import('../cluster/sweepLauncher');
+      const workspaceRoot = path.resolve(parsed.values.get('workspace') ?? findWorkspaceRoot(specPath));
+      launcher = new SlurmLauncher({ target: await resolveTarget(workspaceRoot, targetName), workspaceRoot });
+    } else {
+      const { LocalLauncher } = await import('../sweep/launcher');
+      // Trials run the same CLI the same way this one was started (the bin script, dist/cli.js, or the sources under tsx).
+      launcher = new LocalLauncher(process.argv[1] ? { command: [process.execPath, ...process.execArgv, process.argv[1]] } : {});
+    }
+  } catch (err) {
+    return reportStartError('sweep', err);
+  }
   const controller = new AbortController();
   let interrupted = false;
   const onStop = () => {
     if (interrupted) {
-      launcher.killAll();
+      launcher.killAll?.();
       process.exit(130);
     }
     interrupted = true;
@@ -199,6 +214,7 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onStop);
     process.removeListener('SIGTERM', onStop);
+    launcher.dispose?.();
   }
 
   function printResult(status: string, bestTrial: { run: string; params: Record<string, unknown>; metrics: Record<string, number> } | null, all: TrialSummary[], metricName: string): void {

@@ -178,6 +178,22 @@ export async function scancel(key: string, how: { signal?: 'TERM'; target?: stri
   if (r.code !== 0) throw new SlurmError(`${how.target ? `target '${how.target}': ` : ''}scancel ${args.join(' ')} failed: ${slurmWords(r)}`);
 }
 
+/**
+ * Stop a job the way Stop means it: SIGTERM to a running one (it saves and ends `stopped`), cancel one
+ * still waiting. When the state is not known yet, the signal is tried first (SLURM refuses to signal a
+ * pending job) and the job is cancelled if it is refused.
+ */
+export async function stopJob(key: string, state: string | undefined, target: string | undefined, run: Exec = exec): Promise<void> {
+  const waiting = state === 'PENDING' || state === 'REQUEUED' || state === 'SUSPENDED' || state === 'REQUEUE_HOLD';
+  if (waiting) return scancel(key, { target }, run);
+  try {
+    await scancel(key, { signal: 'TERM', target }, run);
+  } catch (err) {
+    if (state === 'RUNNING') throw err;
+    await scancel(key, { target }, run);
+  }
+}
+
 // ---------------------------------------------------------------- what an ended job means
 
 /** States after which SLURM does nothing more with a job (it may still be requeued from some of them). */

@@ -14,7 +14,7 @@ import { readRunRecord, RUN_FILES, type RunRecord } from '../engine/run';
 import { writeJsonAtomic } from '../engine/fsutil';
 import { RunFolderFollower } from './follow';
 import type { JobUpdate, SlurmMonitor } from './monitor';
-import { exec as defaultExec, scancel, slurmEndReason, type Exec, type JobInfo } from './slurm';
+import { exec as defaultExec, slurmEndReason, stopJob, type Exec, type JobInfo } from './slurm';
 
 export interface SlurmRunOptions {
   runDir: string;
@@ -99,7 +99,7 @@ export class SlurmRunWatch {
   private stopRequested = false;
   private lastQueued = '';
   private fileTimer: NodeJS.Timeout | undefined;
-  private state = 'PENDING';
+  private state: string | undefined;
 
   constructor(private readonly o: SlurmRunOptions) {
     this.follower = new RunFolderFollower(o.runDir, o.id, o.onEvent);
@@ -115,8 +115,8 @@ export class SlurmRunWatch {
     this.readFiles();
   }
 
-  /** SLURM's state of the job as last seen (PENDING, RUNNING, …). */
-  get jobState(): string {
+  /** SLURM's state of the job as last seen (PENDING, RUNNING, …; undefined before the first look). */
+  get jobState(): string | undefined {
     return this.state;
   }
 
@@ -126,8 +126,7 @@ export class SlurmRunWatch {
    */
   async stop(): Promise<void> {
     this.stopRequested = true;
-    const pending = this.state === 'PENDING' || this.state === 'REQUEUED' || this.state === 'SUSPENDED';
-    await scancel(this.o.jobKey, { ...(pending ? {} : { signal: 'TERM' as const }), target: this.o.target }, this.o.exec ?? defaultExec);
+    await stopJob(this.o.jobKey, this.state, this.o.target, this.o.exec ?? defaultExec);
     this.o.monitor.nudge();
   }
 

@@ -54,9 +54,17 @@ export interface TrialLauncher {
   launch(trial: TrialLaunch): Promise<TrialHandle>;
   /**
    * A trial still running from an earlier session of the sweep (the sweep's process died but the trial's
-   * did not): a handle to follow and stop it, or undefined when this launcher cannot reach it.
+   * did not), or still waiting in a cluster's queue: a handle to follow and stop it, or undefined when this
+   * launcher cannot reach it.
    */
-  adopt?(runDir: string, run: { pid?: number; host?: string }): TrialHandle | undefined;
+  adopt?(runDir: string, run: { pid?: number; host?: string; status?: string; slurm?: { jobId: string; arrayTaskId?: number } }): TrialHandle | undefined;
+  /**
+   * The launcher holds trials back itself (a SLURM job array's `%parallel`): the runner hands it every trial
+   * it can start (not just `parallel` of them) and calls flush() after each round of launch() calls.
+   */
+  readonly limitsConcurrency?: boolean;
+  /** Send out the trials launched since the last flush (as one job array running `parallel` at once). */
+  flush?(parallel: number): Promise<void>;
 }
 
 /** `--set` arguments of a trial: values as JSON (which is YAML), so `"16"` stays a string and 16 a number. */
@@ -126,9 +134,10 @@ export class LocalLauncher implements TrialLauncher {
     };
   }
 
-  adopt(_runDir: string, run: { pid?: number; host?: string }): TrialHandle | undefined {
+  adopt(_runDir: string, run: { pid?: number; host?: string; slurm?: unknown }): TrialHandle | undefined {
     const pid = run.pid;
-    if (pid === undefined || (run.host !== undefined && run.host !== hostName()) || !alive(pid)) return undefined;
+    // a cluster job's pid is on its node: only a cluster launcher can follow it
+    if (run.slurm !== undefined || pid === undefined || (run.host !== undefined && run.host !== hostName()) || !alive(pid)) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const ended = new Promise<TrialEnd>((resolve) => {
       timer = setInterval(() => {

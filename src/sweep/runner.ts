@@ -275,7 +275,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
         t.error = run.error?.message ?? 'the run failed';
         continue;
       }
-      const handle = run?.status === 'running' && typeof run.pid === 'number' ? opts.launcher.adopt?.(runDir, { pid: run.pid }) : undefined;
+      const handle = (run?.status === 'running' && typeof run.pid === 'number') || run?.status === 'queued' ? opts.launcher.adopt?.(runDir, run) : undefined;
       if (handle) {
         t.status = 'running';
         const a: Active = { index: t.index, runDir, handle, ended: false, offset: 0, partial: '', epochs: [], plannedEpochs: run?.epochs?.planned ?? plan.epochs };
@@ -285,7 +285,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
           a.ended = true;
           wake();
         });
-        emit({ event: 'log', level: 'info', message: `trial ${t.index} is still training from the earlier session (process ${run?.pid}); following it` });
+        const where = run?.slurm ? `SLURM job ${run.slurm.jobId}${run.slurm.arrayTaskId !== undefined ? `_${run.slurm.arrayTaskId}` : ''}` : `process ${run?.pid}`;
+        emit({ event: 'log', level: 'info', message: `trial ${t.index} is still ${run?.status === 'queued' ? 'queued' : 'training'} from the earlier session (${where}); following it` });
         continue;
       }
       t.status = 'interrupted';
@@ -470,7 +471,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
       } else {
         // fill the free slots: interrupted trials first, then new ones
         for (;;) {
-          const cap = Math.min(effective.parallel, Math.max(0, Math.floor(opts.maxConcurrent?.() ?? Infinity)));
+          // a launcher that holds trials back itself (a job array's %parallel) gets them all; bayes still waits
+          const cap = opts.launcher.limitsConcurrency && plan.method !== 'bayes'
+            ? Infinity
+            : Math.min(effective.parallel, Math.max(0, Math.floor(opts.maxConcurrent?.() ?? Infinity)));
           if (active.size >= cap) {
             if (active.size === 0 && !waitingLogged) {
               emit({ event: 'log', level: 'warn', message: 'waiting for a free slot: other runs use every one allowed (modelStudio.maxConcurrentRuns)' });
@@ -486,6 +490,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
           else nextIndex++;
           waitingLogged = false;
         }
+        await opts.launcher.flush?.(effective.parallel);
       }
       for (const a of [...active.values()]) {
         if (a.ended) await finish(a);
