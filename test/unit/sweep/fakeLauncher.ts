@@ -85,6 +85,14 @@ export class FakeLauncher implements TrialLauncher {
         finish({ exitCode: null, signal: 'SIGKILL' });
         return;
       }
+      // a stop lands inside the epoch in progress, which is then not completed (as the engine stops at a batch):
+      // the run ends stopped with the epochs finished before it, never with all of them
+      if (stop) {
+        const loss = (this.o.loss ?? defaultLoss)(params, Math.max(1, epoch));
+        runJson('stopped', { completed: epoch, endedAt: new Date().toISOString(), metrics: { accuracy: 1 / (1 + loss), macroF1: 0.5 }, stopReason: 'stopped on request' });
+        finish({ exitCode: 130, signal: null });
+        return;
+      }
       epoch++;
       const loss = (this.o.loss ?? defaultLoss)(params, epoch);
       fs.appendFileSync(metrics, `${JSON.stringify({ event: 'epoch', epoch, step: epoch * 4, loss: loss + 0.1, val_loss: loss, accuracy: 1 / (1 + loss), elapsedMs: epoch })}\n`);
@@ -93,9 +101,9 @@ export class FakeLauncher implements TrialLauncher {
         finish({ exitCode: 1, signal: null });
         return;
       }
-      if (stop || epoch >= epochs) {
-        runJson(stop ? 'stopped' : 'completed', { completed: epoch, endedAt: new Date().toISOString(), metrics: { accuracy: 1 / (1 + loss), macroF1: 0.5 }, ...(stop ? { stopReason: 'stopped on request' } : {}) });
-        finish({ exitCode: stop ? 130 : 0, signal: null });
+      if (epoch >= epochs) {
+        runJson('completed', { completed: epoch, endedAt: new Date().toISOString(), metrics: { accuracy: 1 / (1 + loss), macroF1: 0.5 } });
+        finish({ exitCode: 0, signal: null });
         return;
       }
       setTimeout(tick, this.o.epochMs?.(t) ?? 5);
