@@ -292,7 +292,11 @@ function printTable(r: ReturnType<typeof summarise>): void {
   console.log(`medians of ${r.repetitions} repetition(s); samples/s of the 2nd epoch; ${r.seconds} s in all`);
 }
 
-interface GemmRow { name: string; M: number; N: number; K: number; transA: boolean; transB: boolean; gflops: Record<string, number | null> }
+interface GemmRow {
+  name: string; M: number; N: number; K: number; transA: boolean; transB: boolean;
+  /** wall-clock GFLOP/s (medians of 3 runs) and GFLOP per CPU-second of the process, per contender */
+  gflops: Record<string, number | null>; gflopsPerCpuSecond: Record<string, number | null>;
+}
 interface GemmTable { contenders: string[]; rows: GemmRow[]; errors: Record<string, string> }
 
 /**
@@ -306,26 +310,34 @@ async function gemmTable(o: Options, torch: { ok: boolean; python?: string }): P
   }));
   const all = [...ours, ...blas];
   const got: Record<string, Record<string, number[]>> = {};
+  const perCpu: Record<string, Record<string, number[]>> = {};
   const errors: Record<string, string> = {};
   for (let rep = 0; rep < 3; rep++) {
     for (let i = 0; i < all.length; i++) {
       const c = all[(i + rep) % all.length];
       const s = await runJson(c.cmd, c.args, 300_000, c.env);
       if (s.error || !Array.isArray(s.shapes)) { errors[c.name] = s.error ?? 'no shapes'; continue; }
-      for (const row of s.shapes as Array<{ name: string; gflops: number }>) (((got[c.name] ??= {})[row.name]) ??= []).push(row.gflops);
+      for (const row of s.shapes as Array<{ name: string; gflops: number; gflopsPerCpuSecond: number }>) {
+        (((got[c.name] ??= {})[row.name]) ??= []).push(row.gflops);
+        (((perCpu[c.name] ??= {})[row.name]) ??= []).push(row.gflopsPerCpuSecond);
+      }
     }
   }
+  const med = (table: Record<string, Record<string, number[]>>, c: string, name: string) =>
+    ((v) => (v === undefined ? null : Math.round(v * 10) / 10))(median(table[c]?.[name] ?? []));
   const rows = GEMM_SHAPES.map((shape) => ({
     ...shape,
-    gflops: Object.fromEntries(all.map((c) => [c.name, ((v) => (v === undefined ? null : Math.round(v * 10) / 10))(median(got[c.name]?.[shape.name] ?? []))])),
+    gflops: Object.fromEntries(all.map((c) => [c.name, med(got, c.name, shape.name)])),
+    gflopsPerCpuSecond: Object.fromEntries(all.map((c) => [c.name, med(perCpu, c.name, shape.name)])),
   }));
   return { contenders: all.map((c) => c.name), rows, errors };
 }
 
 function printGemm(g: GemmTable): void {
   if (g.rows.length === 0) return;
-  const head = ['GEMM (M×N×K)', ...g.contenders.map((c) => `${c} GFLOP/s`)];
-  const rows = g.rows.map((r) => [`${r.name} (${r.M}×${r.N}×${r.K}${r.transA ? ' Aᵀ' : ''}${r.transB ? ' Bᵀ' : ''})`, ...g.contenders.map((c) => fmt(r.gflops[c] ?? undefined, 1))]);
+  const head = ['GEMM (M×N×K)', ...g.contenders.map((c) => `${c} GFLOP/s (per CPU-s)`)];
+  const rows = g.rows.map((r) => [`${r.name} (${r.M}×${r.N}×${r.K}${r.transA ? ' Aᵀ' : ''}${r.transB ? ' Bᵀ' : ''})`,
+    ...g.contenders.map((c) => `${fmt(r.gflops[c] ?? undefined, 1)} (${fmt(r.gflopsPerCpuSecond[c] ?? undefined, 1)})`)]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
   console.log('\n' + line(head));

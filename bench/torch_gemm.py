@@ -2,7 +2,8 @@
 repeated timings. Transposed operands are passed as transposed views, as the models' gradients do.
 
 usage: python3 bench/torch_gemm.py THREADS SHAPES_JSON
-Prints one JSON line: {"threads": N, "blas": ..., "shapes": [{"name": ..., "gflops": ...}, ...]}.
+Prints one JSON line: {"threads": N, "blas": ..., "shapes": [{"name": ..., "gflops": ..., "gflopsPerCpuSecond": ...}, ...]}
+(GFLOP/s of wall time, median; and per CPU-second of the process, all threads together).
 """
 import json
 import sys
@@ -22,12 +23,14 @@ def time_one(m, n, k, trans_a, trans_b, min_seconds=0.05):
     torch.mm(op_a, op_b, out=out)  # warm up
     times = []
     start = time.perf_counter()
+    c0 = time.process_time()
     while len(times) < 5 or time.perf_counter() - start < min_seconds:
         t0 = time.perf_counter()
         torch.mm(op_a, op_b, out=out)
         times.append(time.perf_counter() - t0)
+    cpu = (time.process_time() - c0) / len(times)
     times.sort()
-    return times[len(times) // 2]
+    return times[len(times) // 2], cpu
 
 
 def main():
@@ -36,8 +39,9 @@ def main():
     torch.set_num_threads(threads)
     rows = []
     for s in shapes:
-        seconds = time_one(s["M"], s["N"], s["K"], s["transA"], s["transB"])
-        rows.append({"name": s["name"], "gflops": 2 * s["M"] * s["N"] * s["K"] / seconds / 1e9})
+        seconds, cpu = time_one(s["M"], s["N"], s["K"], s["transA"], s["transB"])
+        flop = 2 * s["M"] * s["N"] * s["K"]
+        rows.append({"name": s["name"], "gflops": flop / seconds / 1e9, "gflopsPerCpuSecond": flop / cpu / 1e9})
     print(json.dumps({"threads": torch.get_num_threads(), "blas": blas_in_use(), "shapes": rows}))
 
 

@@ -37,7 +37,7 @@ typedef unsigned long long u64;
 
 /* ------------------------------------------------------------------ threads */
 
-enum { JOB_GEMM = 1, JOB_IM2COL, JOB_COL2IM, JOB_MAXPOOL_GRAD, JOB_ADAM, JOB_ROW_SUM, JOB_LSTM_FWD, JOB_LSTM_BWD };
+enum { JOB_GEMM = 1, JOB_IM2COL, JOB_COL2IM, JOB_MAXPOOL_GRAD, JOB_ADAM, JOB_ROW_SUM, JOB_LSTM_FWD, JOB_LSTM_BWD, JOB_RELU_MASK, JOB_MAXPOOL, JOB_SCATTER };
 
 /* What a job needs; the main thread writes it between PREP and publish, workers copy it after claiming. */
 typedef struct {
@@ -321,46 +321,65 @@ void sgemm(int M, int N, int K, const f32 *A, int transA, const f32 *B, int tran
 
 /* ------------------------------------------------------------------ convolution helpers */
 
+/* The ox with 0 <= ox*sw + kx*dw - padL < W, as [lo, hi) within [0, OW). */
+static void valid_range(int OW, int W, int sw, int off, int *lo, int *hi) {
+  int a = 0, b = OW;
+  while (a < OW && a * sw + off < 0) a++;
+  while (b > a && (b - 1) * sw + off >= W) b--;
+  *lo = a;
+  *hi = b;
+}
+
+/* Copies n floats (C of them per pixel) from a strided source run into a strided destination run. */
+static inline void copy_taps(const f32 *s, int sstep, f32 *d, int dstep, int n, int C) {
+  if (C == 1) {
+    for (int i = 0; i < n; i++) d[i * dstep] = s[i * sstep];
+  } else if ((C & 3) == 0) {
+    for (int i = 0; i < n; i++)
+      for (int c = 0; c < C; c += 4) wasm_v128_store(d + i * dstep + c, wasm_v128_load(s + i * sstep + c));
+  } else {
+    for (int i = 0; i < n; i++)
+      for (int c = 0; c < C; c++) d[i * dstep + c] = s[i * sstep + c];
+  }
+}
+
 /*
- * im2col for NHWC: cols[(b, oy, ox)][(ky, kx, c)] = x[b, oy*sh + ky*dh - padT, ox*sw + kx*dw - padL, c]
- * (zero outside), so conv2d is cols . filter[(ky, kx, c)][cout]. Tiles: ranges of output rows.
+ * im2col for NHWC, one output row (b, oy) per call: cols[(b, oy, ox)][(ky, kx, c)] =
+ * x[b, oy*sh + ky*dh - padT, ox*sw + kx*dw - padL, c] (zero outside), so conv2d is cols . filter.
+ * Loops per tap over a run of output columns, so the bounds are checked once per run, not per pixel.
  */
-static void im2col_rows(const f32 *x, int B, int H, int W, int C, int OH, int OW, int FH, int FW,
-                        int sh, int sw, int dh, int dw, int padT, int padL, f32 *cols, int r0, int r1) {
-  const int rowLen = FH * FW * C;
-  (void)B;
-  for (int r = r0; r < r1; r++) {
-    const int ox = r % OW, oy = (r / OW) % OH, b = r / (OW * OH);
-    f32 *dst = cols + r * rowLen;
-    for (int ky = 0; ky < FH; ky++) {
-      const int iy = oy * sh + ky * dh - padT;
-      for (int kx = 0; kx < FW; kx++) {
-        const int ix = ox * sw + kx * dw - padL;
-        f32 *d = dst + (ky * FW + kx) * C;
-        if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-          for (int c = 0; c < C; c++) d[c] = 0.0f;
-        } else {
-          const f32 *s = x + ((b * H + iy) * W + ix) * C;
-          for (int c = 0; c < C; c++) d[c] = s[c];
-        }
-      }
+static void im2col_row(const f32 *x, int H, int W, int C, int OH, int OW, int FH, int FW,
+                       int sh, int sw, int dh, int dw, int padT, int padL, f32 *cols, int row) {
+  const int K = FH * FW * C, oy = row % OH, b = row / OH;
+  f32 *dst = cols + row * OW * K;
+  for (int ky = 0; ky < FH; ky++) {
+    const int iy = oy * sh + ky * dh - padT;
+    for (int kx = 0; kx < FW; kx++) {
+      f32 *d = dst + (ky * FW + kx) * C;
+      int lo = 0, hi = 0;
+      if (iy >= 0 && iy < H) valid_range(OW, W, sw, kx * dw - padL, &lo, &hi);
+      for (int ox = 0; ox < lo; ox++) for (int c = 0; c < C; c++) d[ox * K + c] = 0.0f;
+      for (int ox = hi > lo ? hi : lo; ox < OW; ox++) for (int c = 0; c < C; c++) d[ox * K + c] = 0.0f;
+      if (hi > lo) copy_taps(x + ((b * H + iy) * W + lo * sw + kx * dw - padL) * C, sw * C, d + lo * K, K, hi - lo, C);
     }
   }
 }
 
-#define ROWS_PER_TILE 256
-
 EXPORT(im2col)
 void im2col(const f32 *x, int B, int H, int W, int C, int OH, int OW, int FH, int FW,
             int sh, int sw, int dh, int dw, int padT, int padL, f32 *cols) {
-  const int rows = B * OH * OW;
-  begin(JOB_IM2COL, (rows + ROWS_PER_TILE - 1) / ROWS_PER_TILE);
+  begin(JOB_IM2COL, B * OH);
   int *a = job.i;
   a[0] = (int)x; a[1] = B; a[2] = H; a[3] = W; a[4] = C; a[5] = OH; a[6] = OW; a[7] = FH; a[8] = FW;
   a[9] = sh; a[10] = sw; a[11] = dh; a[12] = dw; a[13] = padT; a[14] = padL; a[15] = (int)cols;
   run();
 }
 
+/*
+ * A convolution with a small inner size (FH*FW*Cin, e.g. a first layer on 1-channel images), directly:
+ * im2col + GEMM would spend more on the copies than on the arithmetic there. One output row per tile;
+ * per pixel the output channels are vectorised, up to 32 at a time (8 registers).
+ */
 /* The adjoint of im2col for one image: dx[b] = 0, then += cols[...] for every place im2col read it. */
 static void col2im_image(const f32 *cols, int H, int W, int C, int OH, int OW, int FH, int FW,
                          int sh, int sw, int dh, int dw, int padT, int padL, f32 *dx, int b) {
@@ -509,6 +528,103 @@ void row_sum(const f32 *x, int outer, int inner, f32 *out) {
   begin(JOB_ROW_SUM, (outer + per - 1) / per);
   int *a = job.i;
   a[0] = (int)x; a[1] = outer; a[2] = inner; a[3] = (int)out; a[4] = per;
+  run();
+}
+
+/* ------------------------------------------------------------------ fused layers */
+
+#define ELEMS_PER_TILE 16384
+
+/* out = dy where y > 0, else 0: the gradient through a relu, from its output (y > 0 exactly where x > 0). */
+static void relu_mask_range(const f32 *dy, const f32 *y, f32 *out, int i0, int i1) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  int i = i0;
+  for (; i + 4 <= i1; i += 4)
+    wasm_v128_store(out + i, wasm_v128_and(wasm_v128_load(dy + i), wasm_f32x4_gt(wasm_v128_load(y + i), zero)));
+  for (; i < i1; i++) out[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+EXPORT(relu_mask)
+void relu_mask(const f32 *dy, const f32 *y, int n, f32 *out) {
+  begin(JOB_RELU_MASK, (n + ELEMS_PER_TILE - 1) / ELEMS_PER_TILE);
+  int *a = job.i;
+  a[0] = (int)dy; a[1] = (int)y; a[2] = (int)out; a[3] = n;
+  run();
+}
+
+/*
+ * MaxPool (NHWC) for one image, with the flat input index of each window's first maximum in row-major
+ * window order (the stock kernels' rule for ties), so the gradient is a scatter.
+ */
+static void max_pool_image(const f32 *x, int H, int W, int C, int OH, int OW, int FH, int FW, int sh, int sw,
+                           int padT, int padL, f32 *y, int *arg, int b) {
+  for (int oy = 0; oy < OH; oy++)
+    for (int ox = 0; ox < OW; ox++) {
+      f32 *yo = y + ((b * OH + oy) * OW + ox) * C;
+      int *ao = arg + ((b * OH + oy) * OW + ox) * C;
+      int c = 0;
+      if ((C & 3) == 0) {
+        const v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
+        for (; c < C; c += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff()), at = wasm_i32x4_splat(-1);
+          for (int ky = 0; ky < FH; ky++) {
+            const int iy = oy * sh + ky - padT;
+            if (iy < 0 || iy >= H) continue;
+            for (int kx = 0; kx < FW; kx++) {
+              const int ix = ox * sw + kx - padL;
+              if (ix < 0 || ix >= W) continue;
+              const int base = ((b * H + iy) * W + ix) * C + c;
+              const v128_t v = wasm_v128_load(x + base);
+              /* strictly greater, or the first valid element: ties keep the earlier window position */
+              const v128_t take = wasm_v128_or(wasm_f32x4_gt(v, best), wasm_i32x4_lt(at, wasm_i32x4_splat(0)));
+              best = wasm_v128_bitselect(v, best, take);
+              at = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(base), lanes), at, take);
+            }
+          }
+          wasm_v128_store(yo + c, best);
+          wasm_v128_store(ao + c, at);
+        }
+        continue;
+      }
+      for (c = 0; c < C; c++) { yo[c] = -__builtin_inff(); ao[c] = -1; }
+      for (int ky = 0; ky < FH; ky++) {
+        const int iy = oy * sh + ky - padT;
+        if (iy < 0 || iy >= H) continue;
+        for (int kx = 0; kx < FW; kx++) {
+          const int ix = ox * sw + kx - padL;
+          if (ix < 0 || ix >= W) continue;
+          const int base = ((b * H + iy) * W + ix) * C;
+          const f32 *xi = x + base;
+          for (c = 0; c < C; c++)
+            if (xi[c] > yo[c] || ao[c] < 0) { yo[c] = xi[c]; ao[c] = base + c; }
+        }
+      }
+    }
+}
+
+EXPORT(max_pool)
+void max_pool(const f32 *x, int B, int H, int W, int C, int OH, int OW, int FH, int FW, int sh, int sw, int padT, int padL,
+              f32 *y, int *arg) {
+  begin(JOB_MAXPOOL, B);
+  int *a = job.i;
+  a[0] = (int)x; a[1] = B; a[2] = H; a[3] = W; a[4] = C; a[5] = OH; a[6] = OW; a[7] = FH; a[8] = FW; a[9] = sh; a[10] = sw;
+  a[11] = padT; a[12] = padL; a[13] = (int)y; a[14] = (int)arg;
+  run();
+}
+
+/* dx = 0, then dx[arg[i]] += dy[i] for one image's outputs (windows never reach into another image). */
+static void scatter_image(const f32 *dy, const int *arg, int per_in, int per_out, f32 *dx, int b) {
+  f32 *img = dx + b * per_in;
+  for (int i = 0; i < per_in; i++) img[i] = 0.0f;
+  for (int i = b * per_out; i < (b + 1) * per_out; i++)
+    if (arg[i] >= 0) dx[arg[i]] += dy[i];
+}
+
+EXPORT(max_pool_scatter)
+void max_pool_scatter(const f32 *dy, const int *arg, int B, int per_in, int per_out, f32 *dx) {
+  begin(JOB_SCATTER, B);
+  int *a = job.i;
+  a[0] = (int)dy; a[1] = (int)arg; a[2] = per_in; a[3] = per_out; a[4] = (int)dx;
   run();
 }
 
@@ -756,13 +872,9 @@ static void run_tile(const Job *j, int t, f32 *ws) {
     case JOB_GEMM:
       gemm_job_tile(j, t, ws);
       break;
-    case JOB_IM2COL: {
-      const int rows = a[1] * a[5] * a[6];
-      const int r0 = t * ROWS_PER_TILE, r1 = r0 + ROWS_PER_TILE < rows ? r0 + ROWS_PER_TILE : rows;
-      im2col_rows((const f32 *)a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
-                  (f32 *)a[15], r0, r1);
+    case JOB_IM2COL:
+      im2col_row((const f32 *)a[0], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], (f32 *)a[15], t);
       break;
-    }
     case JOB_COL2IM:
       col2im_image((const f32 *)a[0], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
                    (f32 *)a[15], t);
@@ -777,6 +889,17 @@ static void run_tile(const Job *j, int t, f32 *ws) {
       adam_range((f32 *)a[0], (f32 *)a[1], (f32 *)a[2], (const f32 *)a[3], i0, i1, f[0], f[1], f[2], f[3], f[4], f[5]);
       break;
     }
+    case JOB_RELU_MASK: {
+      const int i0 = t * ELEMS_PER_TILE, i1 = i0 + ELEMS_PER_TILE < a[3] ? i0 + ELEMS_PER_TILE : a[3];
+      relu_mask_range((const f32 *)a[0], (const f32 *)a[1], (f32 *)a[2], i0, i1);
+      break;
+    }
+    case JOB_MAXPOOL:
+      max_pool_image((const f32 *)a[0], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], (f32 *)a[13], (int *)a[14], t);
+      break;
+    case JOB_SCATTER:
+      scatter_image((const f32 *)a[0], (const int *)a[1], a[2], a[3], (f32 *)a[4], t);
+      break;
     case JOB_LSTM_FWD:
       lstm_fwd_tile(a, t, ws);
       break;

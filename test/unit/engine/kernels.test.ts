@@ -95,6 +95,9 @@ test('auto falls back to cpu when the chosen backend lacks a kernel this model n
   } finally {
     tf.registerKernel(kernel);
     await selectBackend('wasm');
+    // The conv layer patch was checked while wasm lacked the kernel (and fell back): check it afresh.
+    const { installKernels } = await import('../../../src/engine/backends/kernels');
+    await installKernels(tf, 'wasm');
   }
 });
 

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { installKernels, kernelReport, registerKernels, unregisterKernels } from '../../../src/engine/backends/kernels';
 import { checkAdamPatch } from '../../../src/engine/backends/kernels/adam';
 import { checkLstmPatch } from '../../../src/engine/backends/kernels/lstm';
-import { checkLstmSequencePatch } from '../../../src/engine/backends/kernels/lstm_sequence';
+import { LSTM_SEQUENCE_PATCH } from '../../../src/engine/backends/kernels/lstm_sequence';
+import { checkLayerPatch } from '../../../src/engine/backends/kernels/layers';
 import { tf, initWasm, rng, randomArray, relError } from './helpers';
 
 async function withFault<T>(kernels: string, f: () => Promise<T>): Promise<T> {
@@ -56,11 +57,12 @@ test('a healthy install on wasm and cpu: every kernel active, no fallback', asyn
       assert.ok(report.active.includes('Conv2DBackpropFilter'), `${backend}: ${report.active.join(', ')}`);
       if (backend === 'wasm') {
         for (const k of ['BatchMatMul', 'Conv2D', 'ModelStudioAdam', 'ModelStudioLstmGates', 'ModelStudioLstmSequence']) assert.ok(report.active.includes(k), k);
-        assert.deepEqual(report.deferred, ['ModelStudioLstmSequence', 'ModelStudioLstmGates'], 'the LSTM checks wait for an LSTM layer');
+        assert.deepEqual(report.deferred?.sort(), ['ModelStudioConv2D', 'ModelStudioDense', 'ModelStudioLstmGates', 'ModelStudioLstmSequence', 'ModelStudioMaxPool'],
+          'the layer patches are checked when a layer of theirs is first built');
         assert.equal(await adamUsesOurKernel(), true);
         assert.equal(await lstmUsesOurKernel(), true, 'building an LSTM layer ran the deferred check, which passed');
         assert.equal(await cellUsesOurKernel(), true);
-        assert.deepEqual(kernelReport(tf, 'wasm')?.deferred, []);
+        assert.deepEqual(kernelReport(tf, 'wasm')?.deferred, ['ModelStudioDense', 'ModelStudioConv2D', 'ModelStudioMaxPool'], 'only the LSTM checks ran');
         assert.deepEqual(kernelReport(tf, 'wasm')?.fallbacks, []);
       }
     } finally {
@@ -117,7 +119,7 @@ test('a broken fused Adam, LSTM step or LSTM sequence switches its patch off: st
     });
     assert.deepEqual(report?.fallbacks.map((x) => x.kernel).sort(), ['ModelStudioAdam', 'ModelStudioLstmGates', 'ModelStudioLstmSequence'], JSON.stringify(report));
     assert.match(report?.fallbacks.find((x) => x.kernel === 'ModelStudioAdam')?.reason ?? '', /differs from stock Adam/);
-    assert.match(report?.fallbacks.find((x) => x.kernel === 'ModelStudioLstmSequence')?.reason ?? '', /differs from the stock LSTM layer/);
+    assert.match(report?.fallbacks.find((x) => x.kernel === 'ModelStudioLstmSequence')?.reason ?? '', /LSTM sequence patch: differs from the stock layer/);
     assert.ok(!report?.active.includes('ModelStudioLstmGatesGrad') && !report?.active.includes('ModelStudioLstmSequenceGrad'));
     assert.equal(await adamUsesOurKernel(), false);
     assert.equal(await cellUsesOurKernel(), false);
@@ -169,11 +171,11 @@ test('TF.js internals that moved (a simulated upgrade) switch the Adam and LSTM 
     assert.equal(await adamUsesOurKernel(), false);
     assert.match(checkLstmPatch(upgradedTf({ dropCellField: 'recurrentKernel' })) ?? '', /LSTMCell has no usable .*recurrentKernel/);
     assert.equal(await cellUsesOurKernel(), false);
-    assert.match(checkLstmSequencePatch(upgradedTf({ dropLayerField: 'goBackwards' })) ?? '', /LSTM layer has no goBackwards/);
+    assert.match(checkLayerPatch(upgradedTf({ dropLayerField: 'goBackwards' }), LSTM_SEQUENCE_PATCH, 'LSTM sequence patch') ?? '', /LSTM sequence patch: this TF.js's layer has no goBackwards/);
     assert.equal(await lstmUsesOurKernel(), false);
     assert.equal(await checkAdamPatch(tf), null);
     assert.equal(checkLstmPatch(tf), null);
-    assert.equal(checkLstmSequencePatch(tf), null);
+    assert.equal(checkLayerPatch(tf, LSTM_SEQUENCE_PATCH, 'LSTM sequence patch'), null);
     assert.equal(await adamUsesOurKernel(), true);
     assert.equal(await cellUsesOurKernel(), true);
     assert.equal(await lstmUsesOurKernel(), true);
@@ -225,4 +227,38 @@ test('with the Adam patch, optimizer state saved by getWeights() and restored by
   assert.ok(ours.losses[4] < ours.losses[0], `it learns: ${ours.losses.join(', ')}`);
   ours.losses.forEach((l, i) => assert.ok(Math.abs(l - stock.losses[i]) <= 1e-4 * Math.abs(stock.losses[i]), `epoch ${i + 1}: ${l} vs ${stock.losses[i]}`));
   assert.ok(relError(ours.weights, stock.weights) < 1e-4, `weights after resuming: ${relError(ours.weights, stock.weights)}`);
+});
+
+test('broken fused dense, conv2d and max-pooling kernels are caught when a model with those layers is built: the stock layers run', async () => {
+  await initWasm();
+  await tf.setBackend('wasm');
+  const build = () => {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'relu' }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 2, activation: 'softmax' }));
+    return m;
+  };
+  const kernelsOfAStep = async (m: tf.LayersModel) =>
+    (await tf.profile(() => tf.variableGrads(() => tf.sum(m.apply(tf.ones([2, 6, 6, 1])) as tf.Tensor) as tf.Scalar).value)).kernelNames;
+  try {
+    const report = await withFault('ModelStudioDense,ModelStudioConv2D,ModelStudioMaxPool', async () => {
+      await installKernels(tf, 'wasm');
+      const m = build(); // building runs the three deferred checks, which fail
+      const used = await kernelsOfAStep(m);
+      for (const k of ['ModelStudioDense', 'ModelStudioConv2D', 'ModelStudioMaxPool']) assert.ok(!used.includes(k), `${k} is off: ${used.join(', ')}`);
+      m.dispose();
+      return kernelReport(tf, 'wasm');
+    });
+    assert.deepEqual(report?.fallbacks.map((f) => f.kernel).sort(), ['ModelStudioConv2D', 'ModelStudioDense', 'ModelStudioMaxPool']);
+    assert.ok(report?.fallbacks.every((f) => /differs from the stock layer/.test(f.reason)), JSON.stringify(report?.fallbacks));
+    await installKernels(tf, 'wasm');
+    const m = build();
+    const used = await kernelsOfAStep(m);
+    for (const k of ['ModelStudioDense', 'ModelStudioConv2D', 'ModelStudioMaxPool']) assert.ok(used.includes(k), `${k} runs after a clean install`);
+    m.dispose();
+  } finally {
+    unregisterKernels(tf, 'wasm');
+  }
 });

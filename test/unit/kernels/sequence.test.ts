@@ -175,3 +175,33 @@ test('whole-sequence LSTM (odd units, batch 1, two steps, both directions, state
     }
   }
 });
+
+test('Adam updates variables whose memory is their own in place (no kernel call) to the stock values, and never writes into memory a clone shares', async () => {
+  await initWasm();
+  const r = rng(19);
+  const w0 = randomArray(1000, r), g0 = randomArray(1000, r);
+  const run = async (ours: boolean) => {
+    await tf.setBackend('wasm');
+    if (ours) registerKernels(tf, 'wasm'); else unregisterKernels(tf, 'wasm');
+    try {
+      const alone = tf.tidy(() => tf.variable(tf.tensor1d(w0)));
+      const sharedInit = tf.tensor1d(w0);
+      const shared = tf.variable(sharedInit); // shares its memory with sharedInit, kept alive
+      const opt = tf.train.adam(0.02);
+      const info = await tf.profile(() => { opt.applyGradients([{ name: alone.name, tensor: tf.tensor1d(g0) }, { name: shared.name, tensor: tf.tensor1d(g0) }]); });
+      for (let k = 0; k < 3; k++) tf.tidy(() => opt.applyGradients([{ name: alone.name, tensor: tf.tensor1d(g0) }, { name: shared.name, tensor: tf.tensor1d(g0) }]));
+      const out = { alone: Float32Array.from(await alone.data()), shared: Float32Array.from(await shared.data()), init: Float32Array.from(await sharedInit.data()), kernels: info.kernelNames };
+      tf.dispose([alone, shared, sharedInit]);
+      opt.dispose();
+      return out;
+    } finally {
+      unregisterKernels(tf, 'wasm');
+    }
+  };
+  const stock = await run(false);
+  const ours = await run(true);
+  assert.equal(ours.kernels.filter((k) => k === 'ModelStudioAdam').length, 1, `the kernel ran only for the shared variable: ${ours.kernels.join(', ')}`);
+  assert.ok(relError(ours.alone, stock.alone) < 1e-5, `in place: ${relError(ours.alone, stock.alone)}`);
+  assert.ok(relError(ours.shared, stock.shared) < 1e-5);
+  assert.deepEqual(Array.from(ours.init), Array.from(w0), 'the tensor sharing memory with a variable kept its values');
+});

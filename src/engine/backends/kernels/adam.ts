@@ -59,8 +59,42 @@ const originals = new WeakMap<object, ApplyGradients>();
 /** Cleared when the start-up self-check finds the patch unsafe with this TF.js: stock Adam runs then. */
 const healthy = new WeakMap<object, boolean>();
 
-/** Routes AdamOptimizer.applyGradients through ADAM_KERNEL whenever the active backend has it. */
-export function patchAdam(tf: typeof tfTypes, enabled: () => boolean): void {
+interface InPlaceBackend { refCount?(dataId: unknown): number; typedArrayFromHeap?(t: tfTypes.TensorInfo): unknown }
+
+/** Views of w, m, v and g in the backend's own memory when the update may overwrite w, m and v there. */
+function inPlaceViews(tf: typeof tfTypes, tensors: tfTypes.Tensor[]): Float32Array[] | undefined {
+  const be = tf.backend() as unknown as InPlaceBackend;
+  if (typeof be.refCount !== 'function' || typeof be.typedArrayFromHeap !== 'function') return undefined;
+  // A tensor that shares its data (a clone kept by early stopping or a checkpoint) must keep the old values.
+  for (const t of tensors.slice(0, 3)) if (be.refCount((t as unknown as { dataId: unknown }).dataId) !== 1) return undefined;
+  const views = tensors.map((t) => be.typedArrayFromHeap!(t as unknown as tfTypes.TensorInfo));
+  return views.every((v) => v instanceof Float32Array) ? (views as Float32Array[]) : undefined;
+}
+
+/**
+ * The Adam step written straight into the variables' memory: no kernel dispatch, no copies, no new
+ * tensors (the out-of-place kernel copies 7 arrays). Same formula and operation order as tfjs-core.
+ */
+function adamInPlace(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, a: Record<string, number>, fault: boolean): void {
+  const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr, oneMinusAccBeta1: c1, oneMinusAccBeta2: c2 } = a;
+  const g1 = 1 - b1, g2 = 1 - b2;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i];
+    const mi = Math.fround(Math.fround(m[i] * b1) + Math.fround(gi * g1));
+    const vi = Math.fround(Math.fround(v[i] * b2) + Math.fround(Math.fround(gi * gi) * g2));
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= lr * ((mi / c1) / (Math.sqrt(vi / c2) + eps));
+  }
+  if (fault && w.length > 0) w[0] += 1; // MODEL_STUDIO_KERNEL_FAULT (tests of the self-check)
+}
+
+/**
+ * Routes AdamOptimizer.applyGradients through our update whenever the active backend has ADAM_KERNEL:
+ * in place where the variables' memory is ours alone, else through the kernel. `fault` simulates a
+ * broken update (tests).
+ */
+export function patchAdam(tf: typeof tfTypes, enabled: () => boolean, fault: () => boolean = () => false): void {
   const proto = tf.AdamOptimizer.prototype as unknown as { applyGradients: ApplyGradients };
   if (originals.has(proto)) return;
   const original = proto.applyGradients;
@@ -86,6 +120,11 @@ export function patchAdam(tf: typeof tfTypes, enabled: () => boolean): void {
         const m = this.accumulatedFirstMoment[i]!.variable;
         const v = this.accumulatedSecondMoment[i]!.variable;
         if (value.dtype !== 'float32' || gradient.dtype !== 'float32') return; // as stock: only float variables train
+        const views = value.size === gradient.size ? inPlaceViews(tf, [value, m, v, gradient]) : undefined;
+        if (views) {
+          adamInPlace(views[0], views[1], views[2], views[3], attrs, fault());
+          return;
+        }
         const [nw, nm, nv] = tf.engine().runKernel(ADAM_KERNEL, { value, m, v, grad: gradient },
           attrs as unknown as tfTypes.NamedAttrMap) as tfTypes.Tensor[];
         m.assign(nm);
@@ -128,25 +167,35 @@ export async function checkAdamPatch(tf: typeof tfTypes): Promise<string | null>
 
   const w0 = [0.5, -1.25, 2, 0.03, -0.7, 1.1, -0.2];
   const grads = [[0.3, -0.1, 0.7, 2.5, -0.02, 0.9, -1.3], [-0.4, 0.2, 0.1, -1.5, 0.05, 0.3, 0.8], [0.1, 0.1, -0.6, 0.4, -0.3, -0.9, 0.2]];
-  /** Steps with the stock or the patched update; the last step on a fresh optimizer restored with setWeights. */
+  /**
+   * Steps with the stock or the patched update on two variables: one whose memory is its own (updated in
+   * place) and one sharing its memory with a kept tensor (updated out of place by the kernel); the last
+   * step on a fresh optimizer restored with setWeights.
+   */
   const run = async (patched: boolean): Promise<number[]> => {
     const apply = (opt: tfTypes.AdamOptimizer, g: Array<{ name: string; tensor: tfTypes.Tensor }>) =>
       patched ? opt.applyGradients(g) : original.call(opt as unknown as AdamLike, g);
-    const w = tf.variable(tf.tensor1d(w0), true);
+    const kept = tf.tensor1d(w0);
+    const shared = tf.variable(kept, true);
+    const alone = tf.tidy(() => tf.variable(tf.tensor1d(w0.map((x) => -x)), true));
+    const step = (opt: tfTypes.AdamOptimizer, g: number[]) => tf.tidy(() => apply(opt, [
+      { name: alone.name, tensor: tf.tensor1d(g) }, { name: shared.name, tensor: tf.tensor1d(g.map((x) => x * 0.5)) },
+    ]));
     const opt = tf.train.adam(0.05, 0.8, 0.95, 1e-6);
     let restored: tfTypes.AdamOptimizer | undefined;
     try {
-      for (const g of grads.slice(0, 2)) tf.tidy(() => apply(opt, [{ name: w.name, tensor: tf.tensor1d(g) }]));
+      for (const g of grads.slice(0, 2)) step(opt, g);
       const saved = await opt.getWeights();
       restored = tf.train.adam(0.05, 0.8, 0.95, 1e-6);
-      await restored.setWeights(saved.map((s) => ({ name: s.name, tensor: s.tensor.clone() })));
-      const r = restored;
-      tf.tidy(() => apply(r, [{ name: w.name, tensor: tf.tensor1d(grads[2]) }]));
+      const copies = saved.map((s) => ({ name: s.name, tensor: s.tensor.clone() }));
+      await restored.setWeights(copies);
+      tf.dispose(copies.map((c) => c.tensor));
+      step(restored, grads[2]);
       const state = await restored.getWeights();
-      const out = [...(await w.data()), ...(await Promise.all(state.map(async (s) => [...(await s.tensor.data())]))).flat()];
-      return out;
+      return [...(await alone.data()), ...(await shared.data()), ...(await kept.data()),
+        ...(await Promise.all(state.map(async (s) => [...(await s.tensor.data())]))).flat()];
     } finally {
-      w.dispose();
+      tf.dispose([kept, shared, alone]);
       opt.dispose();
       restored?.dispose();
     }

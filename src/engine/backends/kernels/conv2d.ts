@@ -19,44 +19,56 @@ function geometry(info: ConvInfo): number[] {
   ];
 }
 
-const rowsOf = (i: ConvInfo) => i.batchSize * i.outHeight * i.outWidth;
-const colsOf = (i: ConvInfo) => i.filterHeight * i.filterWidth * i.inChannels;
+export const rowsOf = (i: ConvInfo) => i.batchSize * i.outHeight * i.outWidth;
+export const colsOf = (i: ConvInfo) => i.filterHeight * i.filterWidth * i.inChannels;
 
-/** y[rows, cout] = im2col(x) · filter[(ky, kx, cin), cout]. */
-export function conv2dForward(x: Float32Array, filter: Float32Array, info: ConvInfo): Float32Array {
-  const ar = new Arena();
-  const xOff = ar.put(x);
-  const fOff = ar.put(filter);
+/** The four steps below work on operands already in the arena and return the result's offset. */
+function im2colIn(ar: Arena, x: number, info: ConvInfo): number {
   const cols = ar.alloc(rowsOf(info) * colsOf(info));
-  ar.run(rowsOf(info) * colsOf(info), (g) => g.im2col(xOff, ...geometry(info), cols));
+  ar.run(rowsOf(info) * colsOf(info), (g) => g.im2col(x, ...geometry(info), cols));
+  return cols;
+}
+
+/** y[rows, cout] = act(im2col(x) · filter[(ky, kx, cin), cout] + bias). */
+export function convForwardIn(ar: Arena, x: number, filter: number, info: ConvInfo, bias = 0, act = 0): number {
+  const cols = im2colIn(ar, x, info);
   const y = ar.alloc(rowsOf(info) * info.outChannels);
-  ar.sgemm(rowsOf(info), info.outChannels, colsOf(info), cols, false, fOff, false, y);
-  return ar.view(y, rowsOf(info) * info.outChannels);
+  ar.sgemm(rowsOf(info), info.outChannels, colsOf(info), cols, false, filter, false, y, { bias, act });
+  return y;
 }
 
 /** dW[(ky, kx, cin), cout] = im2col(x)ᵀ · dy[rows, cout]. */
-export function conv2dFilterGradient(x: Float32Array, dy: Float32Array, info: ConvInfo): Float32Array {
-  const ar = new Arena();
-  const xOff = ar.put(x);
-  const dyOff = ar.put(dy);
-  const cols = ar.alloc(rowsOf(info) * colsOf(info));
-  ar.run(rowsOf(info) * colsOf(info), (g) => g.im2col(xOff, ...geometry(info), cols));
+export function convFilterGradIn(ar: Arena, x: number, dy: number, info: ConvInfo): number {
+  const cols = im2colIn(ar, x, info);
   const dw = ar.alloc(colsOf(info) * info.outChannels);
-  ar.sgemm(colsOf(info), info.outChannels, rowsOf(info), cols, true, dyOff, false, dw);
-  return ar.view(dw, colsOf(info) * info.outChannels);
+  ar.sgemm(colsOf(info), info.outChannels, rowsOf(info), cols, true, dy, false, dw);
+  return dw;
 }
 
 /** dx = col2im(dy[rows, cout] · filterᵀ). */
+export function convInputGradIn(ar: Arena, dy: number, filter: number, info: ConvInfo): number {
+  const dcols = ar.alloc(rowsOf(info) * colsOf(info));
+  ar.sgemm(rowsOf(info), colsOf(info), info.outChannels, dy, false, filter, true, dcols);
+  const dx = ar.alloc(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+  ar.run(rowsOf(info) * colsOf(info), (g) => g.col2im(dcols, ...geometry(info), dx));
+  return dx;
+}
+
+const inSize = (i: ConvInfo) => i.batchSize * i.inHeight * i.inWidth * i.inChannels;
+
+export function conv2dForward(x: Float32Array, filter: Float32Array, info: ConvInfo): Float32Array {
+  const ar = new Arena();
+  return ar.view(convForwardIn(ar, ar.put(x), ar.put(filter), info), rowsOf(info) * info.outChannels);
+}
+
+export function conv2dFilterGradient(x: Float32Array, dy: Float32Array, info: ConvInfo): Float32Array {
+  const ar = new Arena();
+  return ar.view(convFilterGradIn(ar, ar.put(x), ar.put(dy), info), colsOf(info) * info.outChannels);
+}
+
 export function conv2dInputGradient(dy: Float32Array, filter: Float32Array, info: ConvInfo): Float32Array {
   const ar = new Arena();
-  const dyOff = ar.put(dy);
-  const fOff = ar.put(filter);
-  const dcols = ar.alloc(rowsOf(info) * colsOf(info));
-  ar.sgemm(rowsOf(info), colsOf(info), info.outChannels, dyOff, false, fOff, true, dcols);
-  const n = info.batchSize * info.inHeight * info.inWidth * info.inChannels;
-  const dx = ar.alloc(n);
-  ar.run(rowsOf(info) * colsOf(info), (g) => g.col2im(dcols, ...geometry(info), dx));
-  return ar.view(dx, n);
+  return ar.view(convInputGradIn(ar, ar.put(dy), ar.put(filter), info), inSize(info));
 }
 
 function dataFormat(tf: typeof tfTypes, attrs: tfTypes.NamedAttrMap | undefined): 'channelsFirst' | 'channelsLast' {

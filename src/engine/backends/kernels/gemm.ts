@@ -45,6 +45,9 @@ interface GemmExports {
   adam(...args: number[]): void;
   col_sum(x: number, outer: number, inner: number, out: number): void;
   row_sum(x: number, outer: number, inner: number, out: number): void;
+  relu_mask(dy: number, y: number, n: number, out: number): void;
+  max_pool(...args: number[]): void;
+  max_pool_scatter(dy: number, arg: number, B: number, perIn: number, perOut: number, dx: number): void;
   lstm_forward(B: number, T: number, U: number, G: number, H: number, C: number, R: number, Rp: number, ra: number, act: number, rows: number): void;
   lstm_backward(B: number, T: number, U: number, G: number, H: number, C: number, R: number, RTp: number, ra: number, act: number, rows: number,
     dH: number, dC: number, Hprev: number): void;
@@ -301,14 +304,18 @@ export class Arena {
     return off;
   }
 
-  put(values: Float32Array): number {
+  put(values: Float32Array | Int32Array): number {
     const off = this.alloc(values.length);
-    new Float32Array(this.r.memory.buffer, off, values.length).set(values);
+    (values instanceof Int32Array ? new Int32Array(this.r.memory.buffer, off, values.length) : new Float32Array(this.r.memory.buffer, off, values.length)).set(values);
     return off;
   }
 
   view(off: number, floats: number): Float32Array {
     return new Float32Array(this.r.memory.buffer, off, floats);
+  }
+
+  intView(off: number, n: number): Int32Array {
+    return new Int32Array(this.r.memory.buffer, off, n);
   }
 
   /** Runs an export that posts a job; jobs of at least PARALLEL_MIN_FLOPS of work use every thread. */

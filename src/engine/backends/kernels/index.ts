@@ -15,9 +15,15 @@ import { gemmAvailable, kernelRuntimeInfo } from './gemm';
 import { unpackKernel, gatherV2Kernel } from './unpack_gather';
 import { adamKernel, patchAdam, checkAdamPatch, ADAM_KERNEL } from './adam';
 import { sumKernel } from './sum';
-import { lstmGatesKernel, lstmGatesGradKernel, patchLstm, checkLstmPatch, LSTM_GATES, LSTM_GATES_GRAD } from './lstm';
+import { lstmGatesKernel, lstmGatesGradKernel, patchLstm, checkLstmPatch, resetLstmPatch, LSTM_GATES, LSTM_GATES_GRAD } from './lstm';
 import { maxPoolGradKernel } from './max_pool_grad';
-import { lstmSequenceKernel, lstmSequenceGradKernel, patchLstmSequence, checkLstmSequencePatch, resetLstmSequencePatch, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from './lstm_sequence';
+import { lstmSequenceKernel, lstmSequenceGradKernel, patchLstmSequence, LSTM_SEQUENCE_PATCH, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from './lstm_sequence';
+import { denseKernel, denseGradWeightsKernel, denseGradInputKernel, patchDense, DENSE_PATCH, DENSE, DENSE_GRAD_WEIGHTS, DENSE_GRAD_INPUT } from './dense';
+import {
+  convKernel, convGradWeightsKernel, convGradInputKernel, maxPoolKernel, maxPoolScatterKernel, patchConvLayers, CONV_PATCH, MAX_POOL_PATCH,
+  CONV, CONV_GRAD_WEIGHTS, CONV_GRAD_INPUT, MAX_POOL, MAX_POOL_GRAD,
+} from './conv_layer';
+import { checkLayerPatch, resetLayerPatch, type LayerPatch } from './layers';
 import { conv2dKernel, conv2dBackpropFilterGemmKernel, conv2dBackpropInputKernel } from './conv2d';
 import { checkKernel, type Reference } from './selfcheck';
 import { asBackend, peek, type TensorInfo } from './io';
@@ -51,6 +57,14 @@ const KERNELS: Record<string, Record<string, Entry>> = {
     [LSTM_GATES_GRAD]: { make: lstmGatesGradKernel, fast: true },
     [LSTM_SEQUENCE]: { make: lstmSequenceKernel, fast: true, needsGemm: true },
     [LSTM_SEQUENCE_GRAD]: { make: lstmSequenceGradKernel, fast: true, needsGemm: true },
+    [DENSE]: { make: denseKernel, fast: true, needsGemm: true },
+    [DENSE_GRAD_WEIGHTS]: { make: denseGradWeightsKernel, fast: true, needsGemm: true },
+    [DENSE_GRAD_INPUT]: { make: denseGradInputKernel, fast: true, needsGemm: true },
+    [CONV]: { make: convKernel, fast: true, needsGemm: true },
+    [CONV_GRAD_WEIGHTS]: { make: convGradWeightsKernel, fast: true, needsGemm: true },
+    [CONV_GRAD_INPUT]: { make: convGradInputKernel, fast: true, needsGemm: true },
+    [MAX_POOL]: { make: maxPoolKernel, fast: true, needsGemm: true },
+    [MAX_POOL_GRAD]: { make: maxPoolScatterKernel, fast: true, needsGemm: true },
     [ADAM_KERNEL]: { make: adamKernel, fast: true },
     UnsortedSegmentSum: { make: unsortedSegmentSumKernel, fast: false },
     BatchMatMul: { make: matMulKernel, fast: true, needsGemm: true },
@@ -101,9 +115,11 @@ function broken(kernelFunc: tfTypes.KernelFunc): tfTypes.KernelFunc {
 export function registerKernels(tf: typeof tfTypes, backendName: string): string[] {
   const table = KERNELS[backendName];
   if (!table) return [];
-  if (table[ADAM_KERNEL]) patchAdam(tf, fastEnabled);
+  if (table[ADAM_KERNEL]) patchAdam(tf, fastEnabled, () => injectedFaults().has(ADAM_KERNEL));
   if (table[LSTM_GATES]) patchLstm(tf, fastEnabled);
-  if (table[LSTM_SEQUENCE]) patchLstmSequence(tf, fastEnabled, () => runDeferredChecks(tf));
+  if (table[LSTM_SEQUENCE]) patchLstmSequence(tf, fastEnabled, () => runDeferredChecks(tf, [LSTM_SEQUENCE, LSTM_GATES]));
+  if (table[DENSE]) patchDense(tf, fastEnabled, () => runDeferredChecks(tf, [DENSE]));
+  if (table[CONV]) patchConvLayers(tf, fastEnabled, (kernel) => runDeferredChecks(tf, [kernel]));
   const names: string[] = [];
   for (const [kernelName, entry] of Object.entries(table)) {
     const key = `${backendName}/${kernelName}`;
@@ -180,11 +196,11 @@ export async function installKernels(tf: typeof tfTypes, backendName: string): P
     if (problem) fail(ADAM_KERNEL, problem, "TF.js's own Adam update");
   }
   for (const f of fallbacks) active.delete(f.kernel);
-  // The LSTM patches are checked the first time a model with an LSTM layer is built (their tiny case
-  // runs a stock LSTM, tens of milliseconds that models without one should not pay).
-  const deferred = [LSTM_SEQUENCE, LSTM_GATES].filter((k) => active.has(k));
+  // The layer patches are checked the first time a model with such a layer is built (each case runs a
+  // stock layer, milliseconds that models without one should not pay); until then they are off.
+  const deferred = DEFERRED.map((d) => d.kernel).filter((k) => active.has(k));
   deferredChecked.delete(tf);
-  if (table[LSTM_SEQUENCE]) resetLstmSequencePatch(tf);
+  for (const d of DEFERRED) d.reset(tf);
   const runtime = active.size > 0 && gemmAvailable() ? kernelRuntimeInfo() : undefined;
   const report: KernelReport = {
     fast: fastEnabled(), active: [...active], fallbacks, deferred,
@@ -195,18 +211,30 @@ export async function installKernels(tf: typeof tfTypes, backendName: string): P
   return { ...report, active: [...report.active], fallbacks: [...report.fallbacks], deferred: [...deferred] };
 }
 
+/** Patches checked when a layer they serve is first built, with the kernels only they use. */
+interface Deferred { kernel: string; grads: string[]; instead: string; check(tf: typeof tfTypes): string | null; reset(tf: typeof tfTypes): void }
+const layerPatch = <L>(patch: LayerPatch<L>, grads: string[], instead: string, label: string): Deferred => ({
+  kernel: patch.kernel, grads, instead, check: (tf) => checkLayerPatch(tf, patch, label), reset: (tf) => resetLayerPatch(tf, patch),
+});
+const DEFERRED: Deferred[] = [
+  layerPatch(LSTM_SEQUENCE_PATCH, [LSTM_SEQUENCE_GRAD], "TF.js's own LSTM layer (step by step)", 'LSTM sequence patch'),
+  { kernel: LSTM_GATES, grads: [LSTM_GATES_GRAD], instead: "TF.js's own LSTM cell", check: checkLstmPatch, reset: resetLstmPatch },
+  layerPatch(DENSE_PATCH, [DENSE_GRAD_WEIGHTS, DENSE_GRAD_INPUT], "TF.js's own dense layer", 'dense layer patch'),
+  layerPatch(CONV_PATCH, [CONV_GRAD_WEIGHTS, CONV_GRAD_INPUT], "TF.js's own conv2d layer", 'conv2d layer patch'),
+  layerPatch(MAX_POOL_PATCH, [MAX_POOL_GRAD], "TF.js's own max pooling", 'max pooling patch'),
+];
+
 /** Drops kernels that only serve a patch that is off. */
 function tidyReport(report: KernelReport): void {
   const off = new Set(report.fallbacks.map((f) => f.kernel));
-  if (off.has(LSTM_GATES)) off.add(LSTM_GATES_GRAD);
-  if (off.has(LSTM_SEQUENCE)) off.add(LSTM_SEQUENCE_GRAD);
+  for (const d of DEFERRED) if (off.has(d.kernel)) d.grads.forEach((g) => off.add(g));
   report.active = report.active.filter((k) => !off.has(k));
   report.deferred = (report.deferred ?? []).filter((k) => !off.has(k));
 }
 
 /** The latest report per tf namespace and backend: install-time checks plus the deferred ones since. */
 const reports = new WeakMap<object, Record<string, KernelReport>>();
-const deferredChecked = new WeakSet<object>();
+const deferredChecked = new WeakMap<object, Set<string>>();
 let checking = false;
 
 /** What runs on `backendName` now, and what fell back (deferred checks included). */
@@ -222,24 +250,27 @@ function insideTape(tf: typeof tfTypes): boolean {
 }
 
 /**
- * The LSTM patches' self-checks, once per tf namespace, the first time an LSTM layer is built while
- * the backend has their kernels. Until then (and after a failure) stock LSTM code runs.
+ * The self-checks of the given layer patches, once each per install, the first time a layer they serve
+ * is built while the backend has their kernels. Until then (and after a failure) stock layers run.
  */
-function runDeferredChecks(tf: typeof tfTypes): void {
+function runDeferredChecks(tf: typeof tfTypes, kernels: string[]): void {
   const backendName = tf.getBackend();
-  if (checking || deferredChecked.has(tf) || !tf.getKernel(LSTM_SEQUENCE, backendName) || insideTape(tf)) return;
+  const done = deferredChecked.get(tf) ?? new Set<string>();
+  const todo = DEFERRED.filter((d) => kernels.includes(d.kernel) && !done.has(d.kernel) && tf.getKernel(d.kernel, backendName));
+  if (checking || todo.length === 0 || insideTape(tf)) return;
+  deferredChecked.set(tf, done);
   // Registered without installKernels (tests): keep a report anyway.
   const all = reports.get(tf) ?? {};
-  const report = all[backendName] ??= { fast: fastEnabled(), active: [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, LSTM_GATES, LSTM_GATES_GRAD], fallbacks: [] };
+  const report = all[backendName] ??= { fast: fastEnabled(), active: DEFERRED.flatMap((d) => [d.kernel, ...d.grads]), fallbacks: [] };
   reports.set(tf, all);
   checking = true;
   try {
-    deferredChecked.add(tf);
-    const cell = checkLstmPatch(tf);
-    if (cell) report.fallbacks.push({ kernel: LSTM_GATES, reason: cell, instead: "TF.js's own LSTM cell" });
-    const sequence = checkLstmSequencePatch(tf);
-    if (sequence) report.fallbacks.push({ kernel: LSTM_SEQUENCE, reason: sequence, instead: "TF.js's own LSTM layer (step by step)" });
-    report.deferred = [];
+    for (const d of todo) {
+      done.add(d.kernel);
+      const problem = d.check(tf);
+      if (problem) report.fallbacks.push({ kernel: d.kernel, reason: problem, instead: d.instead });
+      report.deferred = (report.deferred ?? []).filter((k) => k !== d.kernel);
+    }
     tidyReport(report);
   } finally {
     checking = false;

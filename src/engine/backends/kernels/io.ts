@@ -65,6 +65,15 @@ export function view(backend: KernelBackend, t: TensorInfo): Float32Array {
   return readF32(backend, t);
 }
 
+/**
+ * A new uninitialised tensor in the backend's own memory, to be filled through `peek` (wasm), or
+ * undefined where the backend has no such memory (cpu: build the values, then `output`).
+ */
+export function blankOutput(backend: KernelBackend, shape: number[], dtype: DataType): TensorInfo | undefined {
+  if (backend.makeTensorInfo || !backend.makeOutput || !backend.typedArrayFromHeap) return undefined;
+  return backend.makeOutput(shape, dtype);
+}
+
 /** A new float32 tensor with a copy of `values` (which may be a view of our own scratch memory). */
 export function outputFrom(backend: KernelBackend, shape: number[], values: Float32Array): TensorInfo {
   if (backend.makeTensorInfo) return backend.makeTensorInfo(shape, 'float32', values.slice());

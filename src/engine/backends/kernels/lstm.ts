@@ -9,6 +9,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { asBackend, output, relativeError, view, type TensorInfo } from './io';
+import { isStockMode } from './layers';
 
 
 export const LSTM_GATES = 'ModelStudioLstmGates';
@@ -149,7 +150,7 @@ export function patchLstm(tf: typeof tfTypes, enabled: () => boolean): void {
     const a = this.activation.getClassName() as ActName;
     const plain = Array.isArray(inputs) && inputs.length === 3 && !(this.dropout > 0 && this.dropout < 1) &&
       !(this.recurrentDropout > 0 && this.recurrentDropout < 1) && ra in ACT && a in ACT;
-    if (!plain || !enabled() || !healthy.get(proto) || !tf.getKernel(LSTM_GATES, tf.getBackend())) return original.call(this, inputs, kwargs);
+    if (!plain || isStockMode() || !enabled() || !healthy.get(proto) || !tf.getKernel(LSTM_GATES, tf.getBackend())) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
       const [x, hPrev, cPrev] = inputs as tfTypes.Tensor[];
       let z = tf.add(tf.matMul(x, this.kernel.read()), tf.matMul(hPrev, this.recurrentKernel.read()));
@@ -222,8 +223,8 @@ export function checkLstmPatch(tf: typeof tfTypes): string | null {
   return null;
 }
 
-/** The cell patch's on/off state for one tfjs (the sequence patch's self-check compares against fully stock layers). */
-export function lstmCellPatchState(tf: typeof tfTypes): { get(): boolean; set(on: boolean): void } {
+/** Switches the cell patch off until its check passes again (a fresh install of the kernels). */
+export function resetLstmPatch(tf: typeof tfTypes): void {
   const proto = cellProto(tf);
-  return { get: () => healthy.get(proto) ?? false, set: (on) => { if (originals.has(proto)) healthy.set(proto, on); } };
+  if (originals.has(proto)) healthy.set(proto, false);
 }

@@ -11,8 +11,8 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { Arena, packedFloats } from './gemm';
-import { asBackend, outputFrom, relativeError, view, type TensorInfo } from './io';
-import { lstmCellPatchState } from './lstm';
+import { asBackend, outputFrom, view, type TensorInfo } from './io';
+import { installLayerPatch, type LayerPatch } from './layers';
 
 export const LSTM_SEQUENCE = 'ModelStudioLstmSequence';
 export const LSTM_SEQUENCE_GRAD = 'ModelStudioLstmSequenceGrad';
@@ -95,12 +95,6 @@ interface CellLike {
 interface LayerLike {
   cell: CellLike; stateful: boolean; goBackwards: boolean; returnSequences: boolean; returnState: boolean;
 }
-type Call = (this: LayerLike, inputs: unknown, kwargs: Record<string, unknown> | undefined) => unknown;
-
-const originals = new WeakMap<object, Call>();
-const healthy = new WeakMap<object, boolean>();
-
-const layerProto = (tf: typeof tfTypes) => Object.getPrototypeOf(tf.layers.lstm({ units: 1 })) as { call: Call; build(shape: unknown): void };
 
 /** The one input tensor of a plain call, or undefined when the call carries more (initial states). */
 function onlyInput(tf: typeof tfTypes, inputs: unknown): tfTypes.Tensor | undefined {
@@ -109,21 +103,46 @@ function onlyInput(tf: typeof tfTypes, inputs: unknown): tfTypes.Tensor | undefi
 }
 
 /**
- * Registers the sequence kernels' gradient and routes plain LSTM layers through them. The patch stays
- * off until its self-check passes: `onBuild` runs after every LSTM layer's build (model construction,
- * outside any gradient tape), and is where the caller runs the check the first time.
+ * LSTM layers through the two kernels when plain (no mask, no initial state, not stateful, no dropout,
+ * tanh / sigmoid / hardSigmoid); anything else runs the stock layer.
  */
+export const LSTM_SEQUENCE_PATCH: LayerPatch<LayerLike> = {
+  kernel: LSTM_SEQUENCE,
+  probe: (tf) => tf.layers.lstm({ units: 1 }),
+  fields: ['cell', 'stateful', 'goBackwards', 'returnSequences', 'returnState'],
+  fast(tf, layer, inputs, kwargs) {
+    const cell = layer.cell;
+    const ra = cell.recurrentActivation.getClassName() as ActName;
+    const a = cell.activation.getClassName() as ActName;
+    const x = onlyInput(tf, inputs);
+    const plain = x !== undefined && kwargs?.mask == null && kwargs?.initialState == null && !layer.stateful &&
+      !(cell.dropout > 0 && cell.dropout < 1) && !(cell.recurrentDropout > 0 && cell.recurrentDropout < 1) && ra in ACT && a in ACT;
+    if (!plain) return undefined;
+    return tf.tidy(() => {
+      const input = layer.goBackwards ? tf.reverse(x, 1) : x;
+      const U = cell.units;
+      const [B, T] = input.shape;
+      const b = cell.useBias && cell.bias ? cell.bias.read() : tf.zeros([4 * U]);
+      const [H, C] = tf.engine().runKernel(LSTM_SEQUENCE, { x: input, W: cell.kernel.read(), R: cell.recurrentKernel.read(), b },
+        { units: U, recurrentActivation: ACT[ra], activation: ACT[a] }) as tfTypes.Tensor[];
+      const last = (t: tfTypes.Tensor) => tf.reshape(tf.slice(t, [0, T - 1, 0], [B, 1, U]), [B, U]);
+      const hLast = last(H);
+      const output = layer.returnSequences ? H : hLast;
+      return layer.returnState ? [output, hLast, last(C)] : output;
+    });
+  },
+  cases: (tf) => [{
+    layer: tf.layers.lstm({
+      units: 3, returnSequences: true, returnState: true, goBackwards: true,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 3 }),
+    }),
+    shape: [2, 3, 5],
+  }],
+};
+
+/** Registers the sequence kernels' gradient and patches LSTM layers (off until checkLayerPatch passes). */
 export function patchLstmSequence(tf: typeof tfTypes, enabled: () => boolean, onBuild: () => void): void {
-  const proto = layerProto(tf);
-  if (originals.has(proto)) return;
-  const original = proto.call;
-  originals.set(proto, original);
-  healthy.set(proto, false);
-  const build = proto.build;
-  proto.build = function (this: unknown, shape: unknown): void {
-    build.call(this, shape);
-    onBuild();
-  };
   if (!tf.getGradient(LSTM_SEQUENCE)) {
     tf.registerGradient({
       kernelName: LSTM_SEQUENCE,
@@ -137,89 +156,5 @@ export function patchLstmSequence(tf: typeof tfTypes, enabled: () => boolean, on
       },
     });
   }
-  proto.call = function (this: LayerLike, inputs: unknown, kwargs: Record<string, unknown> | undefined): unknown {
-    const cell = this.cell;
-    const ra = cell.recurrentActivation.getClassName() as ActName;
-    const a = cell.activation.getClassName() as ActName;
-    const x = onlyInput(tf, inputs);
-    const plain = x !== undefined && kwargs?.mask == null && kwargs?.initialState == null && !this.stateful &&
-      !(cell.dropout > 0 && cell.dropout < 1) && !(cell.recurrentDropout > 0 && cell.recurrentDropout < 1) && ra in ACT && a in ACT;
-    if (!plain || !enabled() || !healthy.get(proto) || !tf.getKernel(LSTM_SEQUENCE, tf.getBackend())) return original.call(this, inputs, kwargs);
-    return tf.tidy(() => {
-      const input = this.goBackwards ? tf.reverse(x, 1) : x;
-      const U = cell.units;
-      const [B, T] = input.shape;
-      const b = cell.useBias && cell.bias ? cell.bias.read() : tf.zeros([4 * U]);
-      const [H, C] = tf.engine().runKernel(LSTM_SEQUENCE, { x: input, W: cell.kernel.read(), R: cell.recurrentKernel.read(), b },
-        { units: U, recurrentActivation: ACT[ra], activation: ACT[a] }) as tfTypes.Tensor[];
-      const last = (t: tfTypes.Tensor) => tf.reshape(tf.slice(t, [0, T - 1, 0], [B, 1, U]), [B, U]);
-      const hLast = last(H);
-      const output = this.returnSequences ? H : hLast;
-      return this.returnState ? [output, hLast, last(C)] : output;
-    });
-  };
-}
-
-/** Turns the patch off until its self-check passes again (a fresh install of the kernels). */
-export function resetLstmSequencePatch(tf: typeof tfTypes): void {
-  const proto = layerProto(tf);
-  if (originals.has(proto)) healthy.set(proto, false);
-  lstmCellPatchState(tf).set(false);
-}
-
-const LAYER_FIELDS = ['cell', 'stateful', 'goBackwards', 'returnSequences', 'returnState'];
-
-/**
- * The start-up self-check of the sequence patch: the LSTM layer still has the fields it reads, and a
- * tiny layer (both directions, with and without sequences) gives the fully stock outputs and gradients
- * (input and the three weights). Returns what is wrong, or null; on a problem the patch is switched off.
- */
-export function checkLstmSequencePatch(tf: typeof tfTypes): string | null {
-  const proto = layerProto(tf);
-  const fail = (why: string) => { healthy.set(proto, false); return `LSTM sequence patch: ${why}`; };
-  if (!originals.has(proto)) return fail('not installed');
-  const probe = tf.layers.lstm({ units: 2 }) as unknown as Record<string, unknown>;
-  const missing = LAYER_FIELDS.filter((k) => !(k in probe));
-  if (missing.length) return fail(`this TF.js's LSTM layer has no ${missing.join(', ')}`);
-  const cellState = lstmCellPatchState(tf);
-  const before = cellState.get();
-  const seeded = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const wave = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k + 0.3));
-  /** outputs and gradients (input and weights, one backward pass) of a tiny layer going backwards */
-  const run = (patched: boolean): number[] => {
-    healthy.set(proto, patched);
-    cellState.set(patched && before); // the stock run is stock through and through
-    const layer = tf.layers.lstm({
-      units: 3, returnSequences: true, returnState: true, goBackwards: true, kernelInitializer: seeded(1), recurrentInitializer: seeded(2),
-      biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 3 }),
-    });
-    const x = tf.variable(tf.tensor3d(wave(2 * 3 * 5, 1.7), [2, 3, 5]));
-    try {
-      return tf.tidy(() => {
-        const loss = () => {
-          const parts = layer.apply(x) as tfTypes.Tensor[];
-          return parts.reduce((acc: tfTypes.Scalar, p, k) => tf.add(acc, tf.sum(tf.mul(p, tf.tensor(wave(p.size, 0.7 + k), p.shape)))) as tfTypes.Scalar, tf.scalar(0));
-        };
-        loss(); // builds the layer's weights
-        const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tfTypes.Variable)];
-        const { value, grads } = tf.variableGrads(loss, vars);
-        return [value.dataSync()[0], ...vars.flatMap((v) => [...grads[v.name].dataSync()])];
-      });
-    } finally {
-      x.dispose();
-      layer.dispose();
-    }
-  };
-  try {
-    const stock = run(false);
-    const ours = run(true);
-    const err = relativeError(ours, stock);
-    if (!(err <= 1e-4)) return fail(`differs from the stock LSTM layer on a tiny case (relative error ${err.toExponential(2)})`);
-  } catch (err) {
-    return fail(`failed on a tiny case: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    cellState.set(before);
-  }
-  healthy.set(proto, true);
-  return null;
+  installLayerPatch(tf, LSTM_SEQUENCE_PATCH, enabled, onBuild);
 }

@@ -4,7 +4,7 @@
  * `embedding` gathers rows (stock: ~30 ms for 6400 rows of 64).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { asBackend, output, peek, sizeOf, type TensorInfo } from './io';
+import { asBackend, blankOutput, output, peek, sizeOf, type TensorInfo } from './io';
 
 export function unpackKernel(_tf: typeof tfTypes, stock?: tfTypes.KernelFunc): tfTypes.KernelFunc {
   return (args) => {
@@ -54,9 +54,19 @@ export function gatherV2Kernel(_tf: typeof tfTypes, stock?: tfTypes.KernelFunc):
       }
     }
     const row = sizeOf(x.shape.slice(1));
+    const outShape = [...indices.shape, ...x.shape.slice(1)];
+    // The output first, then views (allocating may move the backend's memory): rows copied straight in.
+    const out = x.dtype === 'float32' || x.dtype === 'int32' ? blankOutput(be, outShape, x.dtype) : undefined;
+    if (!out) {
+      const src = peek(be, x);
+      const dst = new (src.constructor as Float32ArrayConstructor)(ids.length * row);
+      for (let i = 0; i < ids.length; i++) dst.set(src.subarray(ids[i] * row, ids[i] * row + row), i * row);
+      return output(be, outShape, x.dtype, dst);
+    }
     const src = peek(be, x);
-    const dst = new (src.constructor as Float32ArrayConstructor)(ids.length * row);
-    for (let i = 0; i < ids.length; i++) dst.set(src.subarray(ids[i] * row, ids[i] * row + row), i * row);
-    return output(be, [...indices.shape, ...x.shape.slice(1)], x.dtype, dst);
+    const at = peek(be, indices);
+    const dst = peek(be, out);
+    for (let i = 0; i < at.length; i++) dst.set(src.subarray(at[i] * row, at[i] * row + row), i * row);
+    return out;
   };
 }
