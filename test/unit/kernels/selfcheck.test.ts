@@ -9,7 +9,9 @@ import { installKernels, kernelReport, registerKernels, unregisterKernels } from
 import { checkAdamPatch } from '../../../src/engine/backends/kernels/adam';
 import { checkLstmPatch } from '../../../src/engine/backends/kernels/lstm';
 import { LSTM_SEQUENCE_PATCH } from '../../../src/engine/backends/kernels/lstm_sequence';
-import { checkLayerPatch } from '../../../src/engine/backends/kernels/layers';
+import { checkLayerPatch, type LayerPatch } from '../../../src/engine/backends/kernels/layers';
+import { DENSE_PATCH } from '../../../src/engine/backends/kernels/dense';
+import { CONV_PATCH, MAX_POOL_PATCH } from '../../../src/engine/backends/kernels/conv_layer';
 import { tf, initWasm, rng, randomArray, relError } from './helpers';
 
 async function withFault<T>(kernels: string, f: () => Promise<T>): Promise<T> {
@@ -134,8 +136,10 @@ test('a broken fused Adam, LSTM step or LSTM sequence switches its patch off: st
   }
 });
 
-/** A tf namespace whose Adam or LSTM cell lacks a field, as a TF.js upgrade that renamed it would. */
-function upgradedTf(change: { dropAdamField?: string; dropCellField?: string; dropLayerField?: string }): typeof tf {
+type PatchedLayer = 'lstm' | 'dense' | 'conv2d' | 'maxPooling2d';
+
+/** A tf namespace whose Adam, LSTM cell or a patched layer lacks a field, as a TF.js upgrade that renamed it would. */
+function upgradedTf(change: { dropAdamField?: string; dropCellField?: string; dropLayerField?: { layer: PatchedLayer; field: string } }): typeof tf {
   const fake = Object.create(tf) as typeof tf;
   const train = { ...tf.train, adam: (...args: Parameters<typeof tf.train.adam>) => {
     const opt = tf.train.adam(...args) as unknown as Record<string, unknown>;
@@ -149,12 +153,13 @@ function upgradedTf(change: { dropAdamField?: string; dropCellField?: string; dr
     return cell as unknown as ReturnType<typeof tf.layers.lstmCell>;
   } };
   if (change.dropLayerField) {
-    const field = change.dropLayerField;
-    Object.assign(layers, { lstm: (args: Parameters<typeof tf.layers.lstm>[0]) => {
-      const layer = tf.layers.lstm(args) as unknown as Record<string, unknown>;
+    const { layer: factory, field } = change.dropLayerField;
+    const make = tf.layers[factory] as (args: unknown) => tf.layers.Layer;
+    Object.assign(layers, { [factory]: (args: unknown) => {
+      const layer = make(args) as unknown as Record<string, unknown>;
       Object.defineProperty(layer, field, { value: undefined, configurable: true });
       delete layer[field];
-      return layer as unknown as ReturnType<typeof tf.layers.lstm>;
+      return layer as unknown as tf.layers.Layer;
     } });
   }
   Object.defineProperty(fake, 'train', { value: train });
@@ -165,13 +170,15 @@ function upgradedTf(change: { dropAdamField?: string; dropCellField?: string; dr
 test('TF.js internals that moved (a simulated upgrade) switch the Adam and LSTM patches off', async () => {
   await initWasm();
   await tf.setBackend('wasm');
-  registerKernels(tf, 'wasm');
   try {
+    await installKernels(tf, 'wasm');
+    // The first LSTM layer runs the deferred checks with this tf (they pass), so later builds do not re-check.
+    assert.equal(await lstmUsesOurKernel(), true);
     assert.match((await checkAdamPatch(upgradedTf({ dropAdamField: 'accBeta1' }))) ?? '', /AdamOptimizer has no accBeta1/);
     assert.equal(await adamUsesOurKernel(), false);
     assert.match(checkLstmPatch(upgradedTf({ dropCellField: 'recurrentKernel' })) ?? '', /LSTMCell has no usable .*recurrentKernel/);
     assert.equal(await cellUsesOurKernel(), false);
-    assert.match(checkLayerPatch(upgradedTf({ dropLayerField: 'goBackwards' }), LSTM_SEQUENCE_PATCH, 'LSTM sequence patch') ?? '', /LSTM sequence patch: this TF.js's layer has no goBackwards/);
+    assert.match(checkLayerPatch(upgradedTf({ dropLayerField: { layer: 'lstm', field: 'goBackwards' } }), LSTM_SEQUENCE_PATCH, 'LSTM sequence patch') ?? '', /LSTM sequence patch: this TF.js's layer has no goBackwards/);
     assert.equal(await lstmUsesOurKernel(), false);
     assert.equal(await checkAdamPatch(tf), null);
     assert.equal(checkLstmPatch(tf), null);
@@ -179,6 +186,42 @@ test('TF.js internals that moved (a simulated upgrade) switch the Adam and LSTM 
     assert.equal(await adamUsesOurKernel(), true);
     assert.equal(await cellUsesOurKernel(), true);
     assert.equal(await lstmUsesOurKernel(), true);
+  } finally {
+    unregisterKernels(tf, 'wasm');
+  }
+});
+
+test('TF.js internals that moved (a simulated upgrade) switch the dense, conv2d and max-pooling patches off', async () => {
+  await initWasm();
+  await tf.setBackend('wasm');
+  /** The kernels of one forward and backward pass of a small conv → pool → dense model built with the real tf. */
+  const kernelsOfAStep = async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 2, activation: 'relu' }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 2, activation: 'relu' }));
+    const info = await tf.profile(() => tf.variableGrads(() => tf.sum(m.apply(tf.ones([1, 5, 5, 1])) as tf.Tensor) as tf.Scalar).value);
+    m.dispose();
+    return info.kernelNames;
+  };
+  const cases: Array<{ patch: LayerPatch<unknown>; layer: PatchedLayer; field: string; label: string }> = [
+    { patch: DENSE_PATCH, layer: 'dense', field: 'bias', label: 'dense layer patch' },
+    { patch: CONV_PATCH, layer: 'conv2d', field: 'dilationRate', label: 'conv2d layer patch' },
+    { patch: MAX_POOL_PATCH, layer: 'maxPooling2d', field: 'poolSize', label: 'max pooling patch' },
+  ];
+  try {
+    await installKernels(tf, 'wasm');
+    const healthy = await kernelsOfAStep(); // the first build ran the deferred checks (with this tf: they pass)
+    for (const c of cases) assert.ok(healthy.includes(c.patch.kernel), `${c.patch.kernel} is on after a clean install`);
+    for (const c of cases) {
+      const problem = checkLayerPatch(upgradedTf({ dropLayerField: { layer: c.layer, field: c.field } }), c.patch, c.label);
+      assert.equal(problem, `${c.label}: this TF.js's layer has no ${c.field}`);
+      assert.ok(!(await kernelsOfAStep()).includes(c.patch.kernel), `${c.patch.kernel} is off after its check failed`);
+    }
+    for (const c of cases) assert.equal(checkLayerPatch(tf, c.patch, c.label), null);
+    const used = await kernelsOfAStep();
+    for (const c of cases) assert.ok(used.includes(c.patch.kernel), `${c.patch.kernel} is on again after a passing check`);
   } finally {
     unregisterKernels(tf, 'wasm');
   }
