@@ -9,7 +9,10 @@
 # Partition `debug` holds this machine (all its CPUs, its memory less 1 GiB). No accounting daemon: `sacct`
 # has nothing, and `scontrol show job` describes a job until MinJobAge after it ends. KillWait is 5 s so a
 # job past its time limit is ended quickly. The pids of the daemons started here are written to
-# $STATE (one line per daemon), so --stop ends exactly those and nothing else.
+# $STATE (one line per daemon, checked against the process's name before any signal, so a pid the system
+# has since given to another process is never signalled), so --stop ends exactly those and nothing else.
+# MS_SLURM_STARTED_BY=test (set by test/slurm/run.ts) marks daemons a test run started: the last test
+# run using them stops them; ones started by hand stay up. Starting and stopping hold a lock (flock).
 #
 # Exit codes: 0 up; 3 SLURM cannot be installed here (no root or sudo, no apt-get, the packages cannot
 # be fetched) — `npm run test:slurm` then skips, saying so; anything else is a real failure.
@@ -35,12 +38,19 @@ if [ "${1:-}" = "--check" ]; then
   exit $?
 fi
 
+# the recorded pid of a daemon, if that process is still that daemon
+ours() {
+  [ -f "$STATE" ] || return 1
+  local pid
+  pid=$(awk -v n="$1" '$1 == n { p = $2 } END { print p }' "$STATE")
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] && echo "$pid"
+}
+
 stop_ours() {
   [ -f "$STATE" ] || { echo "test/slurm/setup.sh: no daemons recorded in $STATE; nothing to stop"; return 0; }
   # slurmd first (it holds jobs), then slurmctld, then munged; each by the pid recorded when it started
   for name in slurmd slurmctld munged; do
-    pid=$(awk -v n="$name" '$1 == n { print $2 }' "$STATE")
-    [ -n "$pid" ] || continue
+    pid=$(ours "$name") || continue
     if $SUDO kill -0 "$pid" 2>/dev/null; then
       $SUDO kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -51,9 +61,25 @@ stop_ours() {
   echo "SLURM stopped"
 }
 
+if command -v flock >/dev/null 2>&1; then
+  exec 9>>/run/model-studio-slurm.lock 2>/dev/null || exec 9>>"${TMPDIR:-/tmp}/model-studio-slurm.lock"
+  flock -w 300 9 || true
+fi
+
 if [ "${1:-}" = "--stop" ]; then
   stop_ours
   exit 0
+fi
+
+if [ "${1:-}" = "--owner" ]; then
+  # who started the recorded daemons: test (a test run), hand, or nothing when none of them is alive
+  if ours slurmctld >/dev/null || ours slurmd >/dev/null; then awk '$1 == "owner" { o = $2 } END { print (o ? o : "hand") }' "$STATE"; fi
+  exit 0
+fi
+
+# a record whose daemons are all gone (the machine restarted, or they were stopped by other means) is stale
+if [ -f "$STATE" ] && ! ours munged >/dev/null && ! ours slurmctld >/dev/null && ! ours slurmd >/dev/null; then
+  $SUDO rm -f "$STATE"
 fi
 
 need=()
@@ -128,22 +154,29 @@ if [ ! -f /etc/munge/munge.key ]; then
 fi
 $SUDO chown munge:munge /run/munge
 
-record() { echo "$1 $2" | $SUDO tee -a "$STATE" >/dev/null; }
-alive() { [ -f "$1" ] && $SUDO kill -0 "$(cat "$1")" 2>/dev/null; }
+record() {
+  # one line per daemon: a restarted one replaces its old line
+  if [ -f "$STATE" ]; then $SUDO sed -i "/^$1 /d" "$STATE"; fi
+  grep -q '^owner ' "$STATE" 2>/dev/null || echo "owner ${MS_SLURM_STARTED_BY:-hand}" | $SUDO tee -a "$STATE" >/dev/null
+  echo "$1 $2" | $SUDO tee -a "$STATE" >/dev/null
+}
+# a daemon is alive when its pid file names a process of that name (a stale file's pid may belong to another)
+alive() { [ -f "$1" ] && [ "$(cat "/proc/$(cat "$1")/comm" 2>/dev/null)" = "$2" ]; }
 
-if ! alive /run/munge/munged.pid; then
-  $SUDO su -s /bin/sh munge -c /usr/sbin/munged
-  for _ in $(seq 1 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
+# the daemons must not inherit the lock (fd 9): it would stay held for as long as they run
+if ! alive /run/munge/munged.pid munged; then
+  $SUDO su -s /bin/sh munge -c '/usr/sbin/munged --force' 9>&-
+  for _ in $(seq 1 50); do alive /run/munge/munged.pid munged && [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
   record munged "$(cat /run/munge/munged.pid)"
 fi
-if ! alive /run/slurmctld.pid; then
-  $SUDO slurmctld
-  for _ in $(seq 1 50); do alive /run/slurmctld.pid && break; sleep 0.1; done
+if ! alive /run/slurmctld.pid slurmctld; then
+  $SUDO slurmctld 9>&-
+  for _ in $(seq 1 50); do alive /run/slurmctld.pid slurmctld && break; sleep 0.1; done
   record slurmctld "$(cat /run/slurmctld.pid)"
 fi
-if ! alive /run/slurmd.pid; then
-  $SUDO slurmd
-  for _ in $(seq 1 50); do alive /run/slurmd.pid && break; sleep 0.1; done
+if ! alive /run/slurmd.pid slurmd; then
+  $SUDO slurmd 9>&-
+  for _ in $(seq 1 50); do alive /run/slurmd.pid slurmd && break; sleep 0.1; done
   record slurmd "$(cat /run/slurmd.pid)"
 fi
 
