@@ -35,6 +35,8 @@ export interface DashboardState {
   etaMs: number | null;
   samplesPerSec: number;
   samples?: { train: number; validation: number; test: number };
+  /** a run on a SLURM target while its job waits in the queue: the job, target and SLURM's state and reason */
+  queued?: { jobId: string; target: string; state: string; reason: string };
   /** reading the data before the first epoch (cleared when the run starts) */
   reading?: { pass: number; passes: number; rows: number; bytes: number; totalBytes: number };
   /** per-batch training loss; x = fractional epoch (epoch - 1 + batch / batches) */
@@ -136,9 +138,13 @@ function reduceEngine(state: DashboardState, m: EngineMessage): DashboardState {
     case 'dataProgress':
       if (state.status !== 'waiting') return state;
       return { ...state, reading: { pass: m.pass, passes: m.passes, rows: m.rows, bytes: m.bytes, totalBytes: m.totalBytes } };
+    case 'queued':
+      // a requeued job waits again after it ran: the charts keep what it trained
+      return { ...state, status: 'queued', queued: { jobId: m.jobId, target: m.target, state: m.state, reason: m.reason }, run: { ...state.run, runDir: m.runDir } };
     case 'runStarted':
       return {
         ...state,
+        queued: undefined,
         reading: undefined,
         run: { ...state.run, runDir: m.runDir, runId: m.runId, modelName: m.modelName },
         status: 'running',
@@ -158,7 +164,7 @@ function reduceEngine(state: DashboardState, m: EngineMessage): DashboardState {
       if (finite(p.samplesPerSec) && p.samplesPerSec > 0) append(state.throughput, x, p.samplesPerSec);
       return {
         ...state,
-        status: state.status === 'waiting' ? 'running' : state.status,
+        status: state.status === 'waiting' || state.status === 'queued' ? 'running' : state.status,
         epoch: p.epoch,
         epochs: p.epochs || state.epochs,
         batch: p.batch,

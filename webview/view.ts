@@ -119,10 +119,12 @@ export class DashboardView {
     text(this.title, s.run.modelName ?? 'Model Studio');
     text(this.runId, s.run.runId ?? '');
     const reading = s.status === 'waiting' ? s.reading : undefined;
-    const label = reading ? 'reading data' : s.status === 'waiting' ? 'starting…' : s.status;
+    const q = s.status === 'queued' ? s.queued : undefined;
+    const label = reading ? 'reading data' : s.status === 'waiting' ? 'starting…'
+      : q ? `queued: SLURM job ${q.jobId} on ${q.target}, ${q.state.toLowerCase()}${q.reason && q.reason !== 'None' ? ` (${q.reason})` : ''}` : s.status;
     text(this.status, label);
     this.status.className = `status ${s.status}`;
-    setHidden(this.statusSpin, s.status !== 'running' && s.status !== 'waiting');
+    setHidden(this.statusSpin, s.status !== 'running' && s.status !== 'waiting' && s.status !== 'queued');
     const b = s.backend;
     text(this.stat.backend, b ? b.device || b.name : '–');
     this.stat.backend.title = b ? `${b.name}${b.gpu ? ' (GPU)' : ''}: ${b.reason}` : '';
@@ -151,13 +153,13 @@ export class DashboardView {
 
     const hasRun = !!s.run.runDir;
     const finished = s.status === 'completed' || s.status === 'stopped';
-    setHidden(this.buttons.stop, s.status !== 'running' && s.status !== 'waiting');
+    setHidden(this.buttons.stop, s.status !== 'running' && s.status !== 'waiting' && s.status !== 'queued');
     // Stop works while the data is read, not before the engine has said anything
     setDisabled(this.buttons.stop, !!s.busy.stop || (s.status === 'waiting' && !reading));
     setDisabled(this.buttons.save, !hasRun || !finished || !!s.busy.save);
     setDisabled(this.buttons.deploy, !hasRun || !finished || !!s.busy.deploy || !!s.server);
     setDisabled(this.buttons.openRunFolder, !hasRun);
-    setDisabled(this.buttons.trainAgain, s.status === 'running' || s.status === 'waiting');
+    setDisabled(this.buttons.trainAgain, s.status === 'running' || s.status === 'waiting' || s.status === 'queued');
   }
 
   private renderCharts(s: DashboardState): void {

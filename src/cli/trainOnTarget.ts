@@ -20,6 +20,8 @@ export interface TargetRunOptions {
   targetName: string;
   detach: boolean;
   signal: AbortSignal;
+  /** the id the events carry (default 'train'; the engine worker passes its run's id) */
+  id?: string;
   onEvent(e: EngineMessage): void;
   onSubmitted(s: { runDir: string; runId: string; jobId: string; target: string; partition?: string; output: string }): void;
 }
@@ -52,7 +54,7 @@ export async function trainOnTarget(o: TargetRunOptions): Promise<TargetOutcome>
   const { SlurmMonitor } = await import('../cluster/monitor');
   const { SlurmRunWatch } = await import('../cluster/slurmRun');
   const monitor = new SlurmMonitor({ pollMs: (target.target.pollSeconds ?? 5) * 1000 });
-  const watch = new SlurmRunWatch({ runDir: submitted.runDir, jobKey: submitted.jobId, target: target.name, monitor, id: 'train', onEvent: o.onEvent });
+  const watch = new SlurmRunWatch({ runDir: submitted.runDir, jobKey: submitted.jobId, target: target.name, monitor, id: o.id ?? 'train', onEvent: o.onEvent });
   const onAbort = () => {
     watch.stop().catch((err: unknown) => o.onEvent({ type: 'log', level: 'error', message: err instanceof Error ? err.message : String(err) }));
   };

@@ -29,7 +29,8 @@ export function cliCommand(target: SlurmTarget, defaultCli: () => string): strin
 /** The CLI bundle of this install (dist/cli.js): itself when running bundled, else next to the sources. */
 export function installedCli(): string {
   const here = typeof __filename === 'string' ? __filename : '';
-  return path.basename(here) === 'cli.js' ? here : path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
+  // bundled (dist/cli.js, dist/engine.js of the extension): cli.js beside it; from the sources: the repository's dist/
+  return path.basename(path.dirname(here)) === 'dist' ? path.join(path.dirname(here), 'cli.js') : path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
 }
 
 /** sbatch options from a target (everything but the script). */

@@ -23,11 +23,17 @@ import { installNativeBackend } from './installNativeBackend';
 import { revealRun } from './revealRun';
 import { deleteRun } from './deleteRun';
 import { openExample } from './openExample';
+import { trainOn } from './trainOn';
+import { resumeRun } from './resumeRun';
+import { showJobLog } from './showJobLog';
 
 type Handler = (ctx: HostContext, ...args: unknown[]) => unknown;
 
 export const COMMANDS: Record<string, Handler> = {
   'modelStudio.train': train,
+  'modelStudio.trainOn': trainOn,
+  'modelStudio.resumeRun': resumeRun,
+  'modelStudio.showJobLog': showJobLog,
   'modelStudio.stopTraining': stopTraining,
   'modelStudio.evaluateRun': evaluateRun,
   'modelStudio.openDashboard': openDashboardCommand,

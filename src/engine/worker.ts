@@ -48,8 +48,13 @@ export function createWorker(deps: WorkerDeps) {
     const controller = new AbortController();
     runs.set(m.id, controller);
     try {
-      const { trainModelFile, resumeRun } = await import('./session');
       const common = { id: m.id, workspaceRoot: m.workspaceRoot, epochs, backend: backend as BackendName | undefined, signal: controller.signal, onEvent: send };
+      if (m.target !== undefined && m.target !== 'local') {
+        if (m.resumeDir) throw new Error('a run folder resumes where it is: a cluster job resumes itself when SLURM requeues it');
+        await trainOnTarget(m, m.target, common);
+        return;
+      }
+      const { trainModelFile, resumeRun } = await import('./session');
       if (m.resumeDir) await resumeRun({ ...common, runDir: m.resumeDir });
       else await trainModelFile({ ...common, specPath: m.specPath, runsDir: m.runsDir });
     } catch (err) {
@@ -65,6 +70,23 @@ export function createWorker(deps: WorkerDeps) {
     } finally {
       runs.delete(m.id);
     }
+  }
+
+  /**
+   * A run on a SLURM target: submit (the queued run folder is made first), then follow the job — queued
+   * with SLURM's reason, then the run folder's messages, then the end — as the messages of this run id.
+   * Stop cancels the job (a running one gets SIGTERM, finishes its batch and saves).
+   */
+  async function trainOnTarget(m: Extract<HostMessage, { type: 'train' }>, targetName: string, common: { workspaceRoot: string; epochs?: number; backend?: BackendName; signal: AbortSignal }): Promise<void> {
+    const { trainOnTarget: submitAndFollow } = await import('../cli/trainOnTarget');
+    await submitAndFollow({
+      ...common, id: m.id, specPath: m.specPath, runsDir: m.runsDir, overrides: [], targetName, detach: false,
+      onEvent: send,
+      onSubmitted: (s) => {
+        send({ type: 'log', level: 'info', id: m.id, message: `submitted to target ${s.target}${s.partition ? ` (partition ${s.partition})` : ''} as SLURM job ${s.jobId}; job log ${s.output}` });
+        send({ type: 'queued', id: m.id, runDir: s.runDir, jobId: s.jobId, target: s.target, state: 'PENDING', reason: 'None' });
+      },
+    });
   }
 
   async function loadModel(dir: string): Promise<LoadedModel> {

@@ -19,8 +19,11 @@ export interface RunSnapshot {
 export interface RunController {
   /** every validated engine message of every live run */
   readonly onMessage: vscode.Event<{ runKey: string; message: EngineMessage }>;
-  /** starts a run of the model file; resolves with its key once the engine process is asked to train */
-  train(specPath: string): Promise<string /* runKey */>;
+  /**
+   * starts a run of the model file (on a SLURM target, or continuing a run folder); resolves with its key
+   * once the engine process is asked to train
+   */
+  train(specPath: string, how?: { target?: string; resumeDir?: string }): Promise<string /* runKey */>;
   /** graceful stop (finish the batch, save, exit), then forced after a timeout */
   stop(runKey: string): void;
   get(runKey: string): RunSnapshot | undefined;

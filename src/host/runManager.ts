@@ -48,7 +48,23 @@ export interface LiveRun extends RunSnapshot {
   /** the latest progress, for the status bar */
   progress?: Extract<EngineMessage, { type: 'progress' }>['progress'];
   epochs?: number;
+  /** the SLURM target it was submitted to (the engine process then only submits and follows the job) */
+  target?: string;
+  /** the SLURM job, once submitted */
+  jobId?: string;
+  /** SLURM's pending reason while the job waits in the queue */
+  queuedReason?: string;
 }
+
+export interface StartOptions {
+  /** a SLURM target of the workspace's targets file; absent or `local`: train here */
+  target?: string;
+  /** continue this run folder (its resume checkpoint) instead of starting a new run */
+  resumeDir?: string;
+}
+
+/** A stopped cluster job ends when SLURM says it has left the queue: give it this long before the watcher is ended. */
+const TARGET_STOP_MS = 180_000;
 
 /** Progress messages kept per run before older ones are thinned (every other one dropped). */
 const MAX_PROGRESS = 4000;
@@ -68,13 +84,23 @@ export class RunManager implements RunController {
     this.client = new EngineClient({ enginePath: opts.enginePath, log: opts.log, env: () => opts.settings.env() });
   }
 
-  /** Starts the engine for the model file; resolves with the run's key at once (the run reports as it goes). */
-  async train(specPath: string): Promise<string> {
+  /**
+   * Starts the engine for the model file; resolves with the run's key at once (the run reports as it goes).
+   * On a SLURM target the engine process submits the job and follows it (no training in it, so it does not
+   * count against modelStudio.maxConcurrentRuns); with `resumeDir` it continues that run folder.
+   */
+  async train(specPath: string, how: StartOptions = {}): Promise<string> {
     const { settings, log } = this.opts;
     this.requireTrust();
-    const active = this.active().length;
+    const target = how.target && how.target !== 'local' ? how.target : undefined;
+    if (how.resumeDir) {
+      const key = this.findByRunDir(how.resumeDir);
+      const live = key ? this.runs.get(key) : undefined;
+      if (live && (live.status === 'running' || live.status === 'queued') && !live.proc.hasExited) throw new Error(`${how.resumeDir} is still training; stop it first`);
+    }
+    const active = this.active().filter((r) => !r.target).length;
     const max = Math.max(1, settings.maxConcurrentRuns());
-    if (active >= max) {
+    if (!target && active >= max) {
       throw new Error(`${active} run${active === 1 ? ' is' : 's are'} already training and the limit is ${max} (setting modelStudio.maxConcurrentRuns); stop one or raise the limit`);
     }
     this.seq += 1;
@@ -82,7 +108,7 @@ export class RunManager implements RunController {
     const workspaceRoot = settings.workspaceRoot(specPath);
     const runsDir = settings.runsDir(specPath);
     const backend = settings.backend();
-    log.info(`train ${specPath} (runs folder ${runsDir}${backend ? `, backend ${backend}` : ''})`);
+    log.info(`${how.resumeDir ? `resume ${how.resumeDir}` : `train ${specPath}`} (${target ? `on target ${target}, ` : ''}runs folder ${runsDir}${backend ? `, backend ${backend}` : ''})`);
     const proc = new EngineProcess({
       enginePath: this.opts.enginePath,
       cwd: workspaceRoot,
@@ -94,13 +120,16 @@ export class RunManager implements RunController {
       },
       onExit: (info) => void this.onExit(runKey, info),
     });
-    const run: LiveRun = { runKey, specPath, status: 'running', messages: [], proc, startedAt: Date.now(), stopRequested: false };
+    const run: LiveRun = {
+      runKey, specPath, status: target ? 'queued' : 'running', messages: [], proc, startedAt: Date.now(), stopRequested: false,
+      ...(target ? { target } : {}), ...(how.resumeDir ? { runDir: path.resolve(how.resumeDir) } : {}),
+    };
     this.runs.set(runKey, run);
     this.changes.fire(run);
     proc.ready.then(
       () => {
         const overrides = backend ? { backend } : undefined;
-        proc.send({ type: 'train', id: runKey, specPath, workspaceRoot, runsDir, overrides });
+        proc.send({ type: 'train', id: runKey, specPath, workspaceRoot, runsDir, overrides, ...(how.resumeDir ? { resumeDir: path.resolve(how.resumeDir) } : {}), ...(target ? { target } : {}) });
       },
       () => undefined, // onExit reports it
     );
@@ -117,7 +146,8 @@ export class RunManager implements RunController {
     }
     run.stopRequested = true;
     this.opts.log.info(`[${runKey}] stop requested`);
-    void run.proc.endWithin({ type: 'stop', id: runKey }, this.opts.stopTimeoutMs ?? 15_000);
+    const timeout = this.opts.stopTimeoutMs ?? 15_000;
+    void run.proc.endWithin({ type: 'stop', id: runKey }, run.target ? Math.max(timeout, TARGET_STOP_MS) : timeout);
     this.changes.fire(run);
   }
 
@@ -187,8 +217,17 @@ export class RunManager implements RunController {
     }
     if (m.type !== 'ready' && m.type !== 'log') this.remember(run, m);
     switch (m.type) {
+      case 'queued':
+        run.runDir = m.runDir;
+        run.jobId = m.jobId;
+        run.queuedReason = m.reason;
+        run.status = 'queued';
+        this.changes.fire(run);
+        break;
       case 'runStarted':
         run.runDir = m.runDir;
+        run.status = 'running';
+        run.queuedReason = undefined;
         run.modelName = m.modelName;
         run.epochs = m.epochs;
         this.opts.log.info(`[${runKey}] ${m.modelName}: run ${m.runId} on ${m.backend.device} (${m.backend.reason})`);
@@ -229,7 +268,7 @@ export class RunManager implements RunController {
     const run = this.runs.get(runKey);
     if (!run) return;
     const { log } = this.opts;
-    if (run.status !== 'running') {
+    if (run.status !== 'running' && run.status !== 'queued') {
       log.debug(`[${runKey}] engine exited (${describeExit(info)})`);
       this.changes.fire(run);
       return;
@@ -245,7 +284,8 @@ export class RunManager implements RunController {
     } else {
       log.warn(`[${run.modelName ?? runKey}] ${message}`);
     }
-    if (run.runDir) {
+    // a cluster run's folder belongs to its job (still in SLURM's hands): only the watcher ended here
+    if (run.runDir && !run.target) {
       try {
         await markRunEnded(run.runDir, status, status === 'failed' ? message : undefined);
       } catch (err) {

@@ -28,6 +28,12 @@ export function backendOverride(): string | undefined {
   return v === 'modelFile' || !(BACKEND_CHOICES as readonly string[]).includes(v) ? undefined : v;
 }
 
+/** Where Train Model trains: `local` (this machine) or a target of .model-studio/targets.yaml (`modelStudio.defaultTarget`). */
+export function defaultTarget(file?: string): string {
+  const v = cfg(file ? vscode.Uri.file(file) : undefined).get<string>('defaultTarget', 'local');
+  return typeof v === 'string' && v.trim() ? v.trim() : 'local';
+}
+
 export function maxConcurrentRuns(): number {
   const v = cfg().get<number>('maxConcurrentRuns', 2);
   return Number.isInteger(v) && v > 0 ? v : 2;

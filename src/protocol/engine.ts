@@ -74,7 +74,8 @@ export interface ResumedFrom {
 // ---------------------------------------------------------------- host → engine
 
 export type HostMessage =
-  | { type: 'train'; id: string; specPath: string; workspaceRoot: string; runsDir: string; overrides?: { epochs?: number; backend?: string }; resumeDir?: string }
+  /** `target`: submit to that SLURM target (.model-studio/targets.yaml) and follow the job instead of training here */
+  | { type: 'train'; id: string; specPath: string; workspaceRoot: string; runsDir: string; overrides?: { epochs?: number; backend?: string }; resumeDir?: string; target?: string }
   | { type: 'evaluate'; id: string; runDir: string; dataPath?: string }
   | { type: 'predict'; id: string; modelDir: string; records: Array<Record<string, unknown>> }
   | { type: 'save'; id: string; runDir: string; outDir: string }
@@ -106,7 +107,7 @@ export type EngineMessageType = EngineMessage['type'];
 // ---------------------------------------------------------------- checks on arrival
 
 const HOST_CHECKS: Record<HostMessageType, Check[]> = {
-  train: [str('id'), str('specPath'), str('workspaceRoot'), str('runsDir'), optObj('overrides'), optStr('resumeDir')],
+  train: [str('id'), str('specPath'), str('workspaceRoot'), str('runsDir'), optObj('overrides'), optStr('resumeDir'), optStr('target')],
   evaluate: [str('id'), str('runDir'), optStr('dataPath')],
   predict: [str('id'), str('modelDir'), arr('records')],
   save: [str('id'), str('runDir'), str('outDir')],

@@ -124,6 +124,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
       const live = runKey ? this.runs.live(runKey) : undefined;
       // the live status is fresher than run.json (which the engine rewrites at each change)
       if (live && live.status !== 'running') entry.status = live.status;
+      if (live?.status === 'queued' && entry.job && live.queuedReason) entry.job.reason = live.queuedReason;
       if (live?.status === 'failed' && live.lastError) entry.error = live.lastError;
       out.push({ kind: 'run', model, entry, runKey });
     }
@@ -150,7 +151,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
     if (node.kind === 'starting') {
       const item = new vscode.TreeItem('starting…', vscode.TreeItemCollapsibleState.None);
       item.id = `starting:${node.runKey}`;
-      item.description = 'running · loading data and backend';
+      const target = this.runs.live(node.runKey)?.target;
+      item.description = target ? `queued · submitting to ${target}` : 'running · loading data and backend';
       item.iconPath = STATUS_ICON.running;
       item.contextValue = 'modelStudio.run.running';
       item.command = { title: 'Open Dashboard', command: 'modelStudio.openDashboard', arguments: [{ runKey: node.runKey }] };
@@ -165,7 +167,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
     const tip = new vscode.MarkdownString(runTooltip(entry));
     item.tooltip = tip;
     item.iconPath = STATUS_ICON[entry.status];
-    item.contextValue = `modelStudio.run.${entry.status}`;
+    item.contextValue = `modelStudio.run.${entry.status}${entry.job ? '.slurm' : ''}`;
     item.accessibilityInformation = { label: `run ${runLabel(entry.runId)}, ${item.description}` };
     item.command = { title: 'Open Dashboard', command: 'modelStudio.openDashboard', arguments: [node] };
     return item;

@@ -25,6 +25,8 @@ export interface RunEntry {
   error?: string;
   /** run.json could not be read (being written, or damaged) */
   unreadable?: string;
+  /** a run submitted to a SLURM target: its job (`123`, or `123_4` for a sweep trial), target and job log (absolute) */
+  job?: { key: string; target?: string; log?: string; state?: string; reason?: string };
 }
 
 /** Whether a process id is alive (for `running` runs left behind by an engine that is gone). */
@@ -68,13 +70,26 @@ export async function readRunEntry(runDir: string, modelName: string, isLive: (r
   }
   let status: RunStatus = isStatus(r.status) ? r.status : 'failed';
   let error = r.error?.message;
-  if (status === 'running' && !isLive(runDir) && typeof r.pid === 'number' && !isAlive(r.pid)) {
+  // a cluster job's pid is on its node, not here: SLURM says when it is over (the watcher settles run.json)
+  if (status === 'running' && !r.slurm && !isLive(runDir) && typeof r.pid === 'number' && !isAlive(r.pid)) {
     status = 'failed';
     error = error ?? 'the engine ended without finishing this run (the editor or the machine was closed, or the process was killed)';
   }
   return {
     runDir, runId, modelName: r.modelName ?? modelName, status, specPath: r.specPath, startedAt: r.startedAt, durationMs: r.durationMs,
     backend: r.backend?.device ?? r.backend?.name, epochs: r.epochs, best: r.best, metrics: r.metrics, stopReason: r.stopReason, error,
+    ...(r.slurm && typeof r.slurm.jobId === 'string' ? { job: jobOf(runDir, r) } : {}),
+  };
+}
+
+function jobOf(runDir: string, r: Partial<RunRecord>): NonNullable<RunEntry['job']> {
+  const s = r.slurm as NonNullable<RunRecord['slurm']>;
+  const key = typeof s.arrayTaskId === 'number' ? `${s.jobId}_${s.arrayTaskId}` : s.jobId;
+  // relative to the run folder (a sweep trial's is in the sweep's logs/); Show Job Log opens it only inside the workspace
+  const log = typeof s.output === 'string' && s.output ? path.resolve(runDir, s.output) : undefined;
+  return {
+    key, ...(typeof r.target === 'string' ? { target: r.target } : {}), ...(log ? { log } : {}),
+    ...(typeof s.state === 'string' ? { state: s.state } : {}), ...(typeof s.reason === 'string' ? { reason: s.reason } : {}),
   };
 }
 
@@ -124,6 +139,11 @@ export function runLabel(runId: string): string {
 /** The tree item's description: status, headline metric, duration (or live progress). */
 export function runDescription(e: RunEntry, live?: { epoch: number; epochs: number; loss?: number }, now = Date.now()): string {
   const parts: string[] = [e.status];
+  if (e.status === 'queued' && e.job) {
+    parts.push(`SLURM job ${e.job.key}${e.job.target ? ` on ${e.job.target}` : ''}`);
+    if (e.job.reason && e.job.reason !== 'None') parts.push(e.job.reason);
+    return parts.join(' · ');
+  }
   if (live && e.status === 'running') {
     parts.push(`epoch ${live.epoch}/${live.epochs}`);
     if (live.loss !== undefined && Number.isFinite(live.loss)) parts.push(`loss ${formatNumber(live.loss)}`);
@@ -143,6 +163,7 @@ export function runTooltip(e: RunEntry, now = Date.now()): string {
   if (e.durationMs !== undefined) lines.push(`Duration: ${formatDuration(e.durationMs)}`);
   if (e.epochs) lines.push(`Epochs: ${e.epochs.completed}/${e.epochs.planned}`);
   if (e.backend) lines.push(`Backend: ${e.backend}`);
+  if (e.job) lines.push(`SLURM job: ${e.job.key}${e.job.target ? ` on target ${e.job.target}` : ''}${e.job.state ? ` (${e.job.state}${e.job.reason && e.job.reason !== 'None' ? `, ${e.job.reason}` : ''})` : ''}`);
   if (e.best) lines.push(`Best: ${e.best.monitor} ${formatNumber(e.best.value)} at epoch ${e.best.epoch}`);
   const metrics = Object.entries(e.metrics ?? {}).filter(([, v]) => typeof v === 'number');
   if (metrics.length) lines.push(`Test: ${metrics.slice(0, 6).map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ')}`);

@@ -9,14 +9,18 @@ import { killEngine } from './killEngine';
 import { misspeltKey } from './misspeltKey';
 import { newModelFile } from './newModelFile';
 import { stopRun } from './stopRun';
+import { resumeRun } from './resumeRun';
+import { trainOnSlurm } from './trainOnSlurm';
 import { train } from './train';
 
 export const scenarios: readonly Scenario[] = [
   misspeltKey,
   train,
   stopRun,
+  resumeRun,
   killEngine,
   newModelFile,
   dashboard,
   hoverCompletion,
+  trainOnSlurm,
 ];

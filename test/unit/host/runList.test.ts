@@ -70,3 +70,26 @@ describe('run descriptions', () => {
     assert.equal(modelNameOf(undefined, '/w/cars.model.json'), 'cars');
   });
 });
+
+describe('runs on a SLURM target', () => {
+  it('a queued run shows its job, target and SLURM\'s reason; a running job is not judged by a local pid; the job log is found', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'ms-runs-'));
+    const write = async (id: string, record: unknown) => {
+      await fsp.mkdir(path.join(dir, 'iris', id), { recursive: true });
+      await fsp.writeFile(path.join(dir, 'iris', id, 'run.json'), JSON.stringify(record));
+    };
+    const slurm = (extra: object) => ({ jobId: '77', output: 'slurm-77.out', script: 'slurm-job.sh', submittedAt: '2026-11-29T10:00:00.000Z', ...extra });
+    await write('2026-11-29T10-00-00-000Z', { runId: '2026-11-29T10-00-00-000Z', modelName: 'iris', status: 'queued', target: 'gpu-cluster', slurm: slurm({ state: 'PENDING', reason: 'Resources' }) });
+    // a pid on the job's node, dead here: still running (SLURM, not this machine, says when it is over)
+    await write('2026-11-29T11-00-00-000Z', { runId: '2026-11-29T11-00-00-000Z', modelName: 'iris', status: 'running', pid: 999_999_999, target: 'gpu-cluster', slurm: slurm({ arrayTaskId: 3, output: '../../sweeps/s1/logs/trial-003.log' }) });
+    const [running, queued] = await listRuns(dir, 'iris', () => false, () => false);
+    assert.equal(queued.status, 'queued');
+    assert.deepEqual(queued.job, { key: '77', target: 'gpu-cluster', log: path.join(dir, 'iris', '2026-11-29T10-00-00-000Z', 'slurm-77.out'), state: 'PENDING', reason: 'Resources' });
+    assert.equal(runDescription(queued), 'queued · SLURM job 77 on gpu-cluster · Resources');
+    assert.match(runTooltip(queued), /SLURM job: 77 on target gpu-cluster \(PENDING, Resources\)/);
+    assert.equal(running.status, 'running');
+    assert.equal(running.job?.key, '77_3');
+    assert.equal(running.job?.log, path.join(dir, 'sweeps', 's1', 'logs', 'trial-003.log'));
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+});

@@ -124,6 +124,51 @@ describe('RunManager against a fake engine', () => {
     await manager.dispose();
   });
 
+  it('a run on a SLURM target is queued with its folder and job first, then runs; it does not count against maxConcurrentRuns', async () => {
+    const { manager, seen, spec } = await setup('normal', { max: 1 });
+    const key = await manager.train(spec, { target: 'gpu-cluster' });
+    assert.equal(manager.live(key)?.status, 'queued');
+    const queued = await until('queued', () => seen.find((e) => e.runKey === key && e.message.type === 'queued'));
+    assert.equal(queued.message.type === 'queued' && queued.message.target, 'gpu-cluster');
+    assert.equal(manager.live(key)?.jobId, '41');
+    assert.equal(manager.live(key)?.queuedReason, 'Priority');
+    assert.equal(manager.get(key)?.runDir, queued.message.type === 'queued' ? queued.message.runDir : undefined);
+    // the limit is about this machine: a local run may start beside a cluster job
+    const local = await manager.train(spec);
+    await until('both done', () => manager.get(key)?.status === 'completed' && manager.get(local)?.status === 'completed');
+    const kinds = seen.filter((e) => e.runKey === key).map((e) => e.message.type);
+    assert.ok(kinds.indexOf('queued') < kinds.indexOf('runStarted'), kinds.join(' '));
+  });
+
+  it('Stop on a queued cluster run ends it stopped without writing its folder (the job owns it)', async () => {
+    const { manager, spec } = await setup('slow', { stopTimeoutMs: 50 });
+    const key = await manager.train(spec, { target: 'gpu-cluster' });
+    const runDir = await until('queued', () => manager.get(key)?.runDir);
+    manager.stop(key);
+    await until('stopped', () => manager.get(key)?.status === 'stopped');
+    // the stop timeout (50 ms) does not apply: the watcher had time to see the job leave the queue and say so itself
+    assert.ok(!manager.live(key)?.lastError);
+    assert.equal((await readRun(runDir)).status, 'queued');
+  });
+
+  it('resume continues the given run folder, and refuses one that is still training', async () => {
+    const { manager, spec, seen } = await setup('normal');
+    const first = await manager.train(spec);
+    const done = await until('first done', () => manager.get(first)?.status === 'completed' && manager.get(first));
+    const again = await manager.train(spec, { resumeDir: done.runDir });
+    assert.equal(manager.get(again)?.runDir, done.runDir);
+    await until('resumed done', () => manager.get(again)?.status === 'completed');
+    const end = seen.find((e) => e.runKey === again && e.message.type === 'done');
+    assert.equal(end?.message.type === 'done' && end.message.runDir, done.runDir);
+
+    const { manager: m2, spec: spec2 } = await setup('slow');
+    const live = await m2.train(spec2);
+    const liveDir = await until('run folder', () => m2.get(live)?.runDir);
+    await assert.rejects(m2.train(spec2, { resumeDir: liveDir }), /still training; stop it first/);
+    m2.stop(live);
+    await until('stopped', () => m2.get(live)?.status === 'stopped');
+  });
+
   it('refuses a run over the concurrency limit with a message that names the setting', async () => {
     const { manager, spec } = await setup('slow', { max: 1 });
     const key = await manager.train(spec);

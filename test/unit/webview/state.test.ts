@@ -217,3 +217,19 @@ test('reading data: dataProgress shows before the run starts, and the run start 
   s = reduce(s, engine({ type: 'dataProgress', id: 't', pass: 2, passes: 2, rows: 1000, bytes: 1, totalBytes: 2 }));
   assert.equal(s.reading, undefined);
 });
+
+test('a run on a SLURM target: queued with the job and SLURM\'s reason, then running; a requeue waits again and keeps the charts', () => {
+  const queued = (reason: string, state = 'PENDING'): EngineMessage => ({ type: 'queued', id: 'r1', runDir: '/runs/iris/20261129-1', jobId: '77', target: 'gpu-cluster', state, reason });
+  let s = run([{ type: 'reset', snapshot: { runKey: 'k1', specPath: '/w/iris.model.yaml' } }, engine(queued('Priority'))]);
+  assert.equal(s.status, 'queued');
+  assert.deepEqual(s.queued, { jobId: '77', target: 'gpu-cluster', state: 'PENDING', reason: 'Priority' });
+  assert.equal(s.run.runDir, '/runs/iris/20261129-1');
+  s = run([engine(queued('Resources')), engine(started()), engine(progress(1, 1, 4, 1.2))], s);
+  assert.equal(s.status, 'running');
+  assert.equal(s.queued, undefined);
+  assert.equal(s.batchLoss.x.length, 1);
+  s = run([engine(queued('BeginTime', 'REQUEUED'))], s);
+  assert.equal(s.status, 'queued');
+  assert.equal(s.queued?.state, 'REQUEUED');
+  assert.equal(s.batchLoss.x.length, 1);
+});
