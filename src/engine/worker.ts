@@ -24,6 +24,8 @@ export function createWorker(deps: WorkerDeps) {
   const { send } = deps;
   const runs = new Map<string, AbortController>();
   const active = new Set<Promise<unknown>>();
+  /** runs on a SLURM target: this process only follows their jobs, so shutting it down leaves them running */
+  const following = new Set<string>();
   const models = new Map<string, Promise<LoadedModel>>();
   let shuttingDown = false;
 
@@ -51,6 +53,7 @@ export function createWorker(deps: WorkerDeps) {
       const common = { id: m.id, workspaceRoot: m.workspaceRoot, epochs, backend: backend as BackendName | undefined, signal: controller.signal, onEvent: send };
       if (m.target !== undefined && m.target !== 'local') {
         if (m.resumeDir) throw new Error('a run folder resumes where it is: a cluster job resumes itself when SLURM requeues it');
+        following.add(m.id);
         await trainOnTarget(m, m.target, common);
         return;
       }
@@ -69,6 +72,7 @@ export function createWorker(deps: WorkerDeps) {
       send({ type: 'done', id: m.id, status: 'failed' });
     } finally {
       runs.delete(m.id);
+      following.delete(m.id);
     }
   }
 
@@ -138,15 +142,16 @@ export function createWorker(deps: WorkerDeps) {
         return;
       }
       case 'stop': {
+        // one run, by its id: a process that follows several cluster jobs must not stop the others
         const target = runs.get(m.id);
-        const targets = target ? [target] : [...runs.values()];
-        for (const c of targets) c.abort();
-        if (targets.length === 0) send({ type: 'log', level: 'info', id: m.id, message: 'stop: nothing is training' });
+        if (target) target.abort();
+        else send({ type: 'log', level: 'info', id: m.id, message: `stop: nothing is training as '${m.id}'` });
         return;
       }
       case 'shutdown': {
         shuttingDown = true;
-        for (const c of runs.values()) c.abort();
+        // training here stops and saves; cluster jobs go on without this process following them
+        for (const [id, c] of runs) if (!following.has(id)) c.abort();
         await Promise.allSettled([...active]);
         deps.exit(0);
         return;
@@ -169,7 +174,9 @@ export function createWorker(deps: WorkerDeps) {
       }
       const m = parsed.message;
       const id = 'id' in m ? m.id : undefined;
-      track(handle(m).catch((err: unknown) => fail(err, id)));
+      const p = handle(m).catch((err: unknown) => fail(err, id));
+      // following a cluster job is not work a shutdown waits for
+      if (!(m.type === 'train' && m.target !== undefined && m.target !== 'local')) track(p);
     },
     get training(): number { return runs.size; },
   };

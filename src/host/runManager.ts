@@ -1,5 +1,7 @@
 /**
- * The live runs: one engine process per training run (DESIGN.md §4). Implements the
+ * The live runs: one engine process per training run (DESIGN.md §4); runs on SLURM targets share one engine
+ * process that only submits and follows their jobs (one `squeue` call per interval for all of them, and
+ * closing the editor stops following, never the jobs). Implements the
  * RunController the dashboard and the commands use. A run ends in exactly one of three ways:
  * the engine says `done`; a stop is asked (graceful, then a kill after a timeout: `stopped`);
  * or the process dies on its own (`failed`, with the last error, and run.json on disk is
@@ -63,8 +65,7 @@ export interface StartOptions {
   resumeDir?: string;
 }
 
-/** A stopped cluster job ends when SLURM says it has left the queue: give it this long before the watcher is ended. */
-const TARGET_STOP_MS = 180_000;
+
 
 /** Progress messages kept per run before older ones are thinned (every other one dropped). */
 const MAX_PROGRESS = 4000;
@@ -74,6 +75,8 @@ export class RunManager implements RunController {
   private readonly messages = new Emitter<{ runKey: string; message: EngineMessage }>();
   private readonly changes = new Emitter<LiveRun>();
   private readonly client: EngineClient;
+  /** the engine process that submits and follows every cluster run (started with the first one) */
+  private cluster: EngineProcess | undefined;
   private seq = 0;
 
   readonly onMessage = this.messages.event;
@@ -109,7 +112,7 @@ export class RunManager implements RunController {
     const runsDir = settings.runsDir(specPath);
     const backend = settings.backend();
     log.info(`${how.resumeDir ? `resume ${how.resumeDir}` : `train ${specPath}`} (${target ? `on target ${target}, ` : ''}runs folder ${runsDir}${backend ? `, backend ${backend}` : ''})`);
-    const proc = new EngineProcess({
+    const proc = target ? this.clusterProcess(workspaceRoot) : new EngineProcess({
       enginePath: this.opts.enginePath,
       cwd: workspaceRoot,
       env: settings.env(),
@@ -136,9 +139,48 @@ export class RunManager implements RunController {
     return runKey;
   }
 
+  /** The shared engine process of cluster runs: messages go to the run their id names. */
+  private clusterProcess(cwd: string): EngineProcess {
+    if (this.cluster && !this.cluster.hasExited) return this.cluster;
+    const { log, settings } = this.opts;
+    const proc: EngineProcess = new EngineProcess({
+      enginePath: this.opts.enginePath,
+      cwd,
+      env: settings.env(),
+      onMessage: (m) => {
+        const id = 'id' in m ? m.id : undefined;
+        if (id !== undefined && this.runs.get(id)?.proc === proc) this.onEngineMessage(id, m);
+        else if (m.type === 'log' || m.type === 'error') log[m.type === 'error' ? 'error' : m.level === 'warn' ? 'warn' : m.level === 'error' ? 'error' : 'debug'](`[cluster] ${m.message}`);
+      },
+      onInvalid: (error) => log.warn(`[cluster] ignored an invalid engine message: ${error}`),
+      onOutput: (text, stream) => {
+        for (const line of text.split('\n')) if (line.trim()) (stream === 'stderr' ? log.warn : log.debug).call(log, `[cluster] ${line}`);
+      },
+      onExit: (info) => {
+        if (this.cluster === proc) this.cluster = undefined;
+        for (const r of [...this.runs.values()]) if (r.proc === proc) void this.onExit(r.runKey, info);
+      },
+    });
+    this.cluster = proc;
+    return proc;
+  }
+
+  /** A run still going: its engine is there and, for a cluster run (whose process is shared), it has not ended. */
+  private going(r: LiveRun): boolean {
+    return !r.proc.hasExited && (!r.target || r.status === 'queued' || r.status === 'running');
+  }
+
   stop(runKey: string): void {
     const run = this.runs.get(runKey);
-    if (!run || run.proc.hasExited) return;
+    if (!run || !this.going(run)) return;
+    if (run.target) {
+      // the shared process follows other jobs too: never killed for one; Stop again asks SLURM again
+      run.stopRequested = true;
+      this.opts.log.info(`[${runKey}] stop requested: cancelling SLURM job ${run.jobId ?? '(being submitted)'}`);
+      run.proc.send({ type: 'stop', id: runKey });
+      this.changes.fire(run);
+      return;
+    }
     if (run.stopRequested) {
       // a second stop means "now"
       run.proc.kill();
@@ -146,8 +188,7 @@ export class RunManager implements RunController {
     }
     run.stopRequested = true;
     this.opts.log.info(`[${runKey}] stop requested`);
-    const timeout = this.opts.stopTimeoutMs ?? 15_000;
-    void run.proc.endWithin({ type: 'stop', id: runKey }, run.target ? Math.max(timeout, TARGET_STOP_MS) : timeout);
+    void run.proc.endWithin({ type: 'stop', id: runKey }, this.opts.stopTimeoutMs ?? 15_000);
     this.changes.fire(run);
   }
 
@@ -162,7 +203,7 @@ export class RunManager implements RunController {
 
   /** runs whose engine is still going, oldest first */
   active(): LiveRun[] {
-    return [...this.runs.values()].filter((r) => !r.proc.hasExited);
+    return [...this.runs.values()].filter((r) => this.going(r));
   }
 
   all(): LiveRun[] {
@@ -200,10 +241,19 @@ export class RunManager implements RunController {
     if (this.opts.settings.trusted && !this.opts.settings.trusted()) throw new Error(UNTRUSTED_MESSAGE);
   }
 
-  /** Stops everything (extension deactivation): graceful first, killed after a short timeout. */
+  /**
+   * Stops everything (extension deactivation): graceful first, killed after a short timeout. Cluster jobs are
+   * left to run: only their watcher ends (their run folders say how they end; `model-studio train --resume` or
+   * the job's own requeue continue them).
+   */
   async dispose(): Promise<void> {
     this.client.dispose();
-    await Promise.all(this.active().map((r) => r.proc.endWithin({ type: 'stop', id: r.runKey }, 3000)));
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    await Promise.all([
+      ...this.active().filter((r) => !r.target).map((r) => r.proc.endWithin({ type: 'stop', id: r.runKey }, 3000)),
+      ...(cluster ? [cluster.endWithin({ type: 'shutdown' }, 3000)] : []),
+    ]);
     this.messages.dispose();
     this.changes.dispose();
   }
@@ -246,8 +296,11 @@ export class RunManager implements RunController {
         if (m.runDir) run.runDir = m.runDir;
         this.opts.log.info(`[${runKey}] ${m.status}${m.summary ? ` ${formatSummary(m.summary)}` : ''}`);
         this.changes.fire(run);
-        // the engine is done with this run: let it exit, and make sure it does
-        void run.proc.endWithin({ type: 'shutdown' }, this.opts.shutdownTimeoutMs ?? 5000);
+        // the engine is done with this run: let it exit, and make sure it does (the cluster process once it follows no job)
+        if (!run.target || ![...this.runs.values()].some((r) => r.proc === run.proc && this.going(r))) {
+          if (this.cluster === run.proc) this.cluster = undefined;
+          void run.proc.endWithin({ type: 'shutdown' }, this.opts.shutdownTimeoutMs ?? 5000);
+        }
         break;
       default:
         break;
@@ -270,6 +323,22 @@ export class RunManager implements RunController {
     const { log } = this.opts;
     if (run.status !== 'running' && run.status !== 'queued') {
       log.debug(`[${runKey}] engine exited (${describeExit(info)})`);
+      this.changes.fire(run);
+      return;
+    }
+    if (run.target) {
+      // only the watcher is gone: the job is SLURM's, and its run folder says how it is doing
+      const record = run.runDir ? await readJsonFile(path.join(run.runDir, 'run.json')).catch(() => undefined) : undefined;
+      const onDisk = (record as { status?: unknown } | undefined)?.status;
+      log.warn(`[${run.modelName ?? runKey}] stopped following SLURM job ${run.jobId ?? '(not submitted)'}: the engine process ended (${describeExit(info)}); the job is not affected${run.runDir ? `, see ${run.runDir}` : ''}`);
+      if (!run.jobId) {
+        run.status = 'failed';
+        run.lastError = `the engine process ended (${describeExit(info)}) before the job was submitted`;
+        this.deliver(run, { type: 'error', id: runKey, message: run.lastError });
+        this.deliver(run, { type: 'done', id: runKey, status: 'failed', runDir: run.runDir });
+      } else {
+        run.status = onDisk === 'completed' || onDisk === 'stopped' || onDisk === 'failed' || onDisk === 'running' ? onDisk : 'queued';
+      }
       this.changes.fire(run);
       return;
     }

@@ -56,19 +56,29 @@ test('Train on… a SLURM target from the editor: queued with the job, then the 
   }
 });
 
-test('Stop from the editor on a queued cluster run cancels the job; the run ends stopped, never started', async () => {
+test('cluster runs share one watcher process; Stop on one queued run cancels its job only; closing the editor leaves jobs alone', async () => {
   const ws = workspace(3, 'irisEditorStop');
   const { runs, seen } = manager(ws);
   try {
-    const key = await runs.train(ws.model, { target: 'later' });
-    const queued = await until('queued (BeginTime)', () => seen.find((m): m is Extract<EngineMessage, { type: 'queued' }> => m.type === 'queued' && m.reason === 'BeginTime'), 60_000);
-    assert.equal(runs.get(key)?.status, 'queued');
-    runs.stop(key);
-    await until('stopped', () => runs.get(key)?.status === 'stopped', 60_000);
-    const record = readJson(path.join(queued.runDir, 'run.json'));
+    const a = await runs.train(ws.model, { target: 'later' });
+    const b = await runs.train(ws.model, { target: 'later' });
+    assert.equal(runs.live(a)?.proc.pid, runs.live(b)?.proc.pid, 'one engine process follows both jobs');
+    const queued = (key: string) => until(`${key} queued (BeginTime)`, () => runs.live(key)?.queuedReason === 'BeginTime' && runs.live(key), 60_000);
+    const [qa, qb] = [await queued(a), await queued(b)];
+    const dirA = qa.runDir as string;
+    const jobA = qa.jobId as string;
+    const jobB = qb.jobId as string;
+    runs.stop(a);
+    await until('a stopped', () => runs.get(a)?.status === 'stopped', 60_000);
+    const record = readJson(path.join(dirA, 'run.json'));
     assert.equal(record.status, 'stopped');
     assert.equal(record.stopReason, 'cancelled before it started');
-    assert.equal(slurm('squeue', ['-h', '-j', queued.jobId]).trim(), '');
+    assert.equal(slurm('squeue', ['-h', '-j', jobA]).trim(), '');
+    assert.equal(runs.get(b)?.status, 'queued', 'the other run is still followed');
+    assert.ok(seen.some((m) => m.type === 'done' && m.id === a), 'a ended');
+    // the editor closes: its watcher ends, the job stays in SLURM's queue
+    await runs.dispose();
+    assert.match(slurm('squeue', ['-h', '-j', jobB, '-o', '%T']).trim(), /^PENDING$/);
   } finally {
     await cleanUp(runs);
   }
