@@ -71,17 +71,22 @@ def main():
     # A fair reference uses every core (Debian's build may start with 1 OpenMP thread); override with
     # MODEL_STUDIO_BENCH_TORCH_THREADS.
     torch.set_num_threads(int(os.environ.get("MODEL_STUDIO_BENCH_TORCH_THREADS") or os.cpu_count() or 1))
+    # bench/gpu/run.sh: MODEL_STUDIO_BENCH_TORCH_DEVICE=cuda (data and model on the GPU, timings synchronised)
+    device = torch.device(os.environ.get("MODEL_STUDIO_BENCH_TORCH_DEVICE") or "cpu")
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     bs = BATCH[name]
     n = bs * batches
     x, y = data(name, n, gen)
-    model = build(name)
+    x, y = x.to(device), y.to(device)
+    model = build(name).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     losses, seconds, cpu_seconds = [], [], []
     for _epoch in range(2):
-        perm = torch.randperm(n, generator=gen)
+        perm = torch.randperm(n, generator=gen).to(device)
+        sync()
         t0 = time.perf_counter()
         c0 = time.process_time()
         total = 0.0
@@ -92,6 +97,7 @@ def main():
             loss.backward()
             opt.step()
             total += float(loss)
+        sync()
         seconds.append(time.perf_counter() - t0)
         cpu_seconds.append(time.process_time() - c0)
         losses.append(total / batches)
@@ -106,6 +112,7 @@ def main():
         "blas": blas_in_use(),
         "torch": torch.__version__,
         "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "torchDevice": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu",
     }))
 
 
