@@ -51,9 +51,10 @@ export async function trainOnTarget(o: TargetRunOptions): Promise<TargetOutcome>
   });
   if (o.detach) return { runDir: submitted.runDir, status: 'queued', summary: {}, jobId: submitted.jobId };
 
-  const { SlurmMonitor } = await import('../cluster/monitor');
+  const { sharedMonitor } = await import('../cluster/monitor');
   const { SlurmRunWatch } = await import('../cluster/slurmRun');
-  const monitor = new SlurmMonitor({ pollMs: (target.target.pollSeconds ?? 5) * 1000 });
+  // shared by every run this process follows at this interval: one squeue call covers them all
+  const monitor = sharedMonitor((target.target.pollSeconds ?? 5) * 1000);
   const watch = new SlurmRunWatch({ runDir: submitted.runDir, jobKey: submitted.jobId, target: target.name, monitor, id: o.id ?? 'train', onEvent: o.onEvent });
   const onAbort = () => {
     watch.stop().catch((err: unknown) => o.onEvent({ type: 'log', level: 'error', message: err instanceof Error ? err.message : String(err) }));
@@ -76,6 +77,5 @@ export async function trainOnTarget(o: TargetRunOptions): Promise<TargetOutcome>
     };
   } finally {
     o.signal.removeEventListener('abort', onAbort);
-    monitor.dispose();
   }
 }

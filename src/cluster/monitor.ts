@@ -121,3 +121,17 @@ export class SlurmMonitor {
     }
   }
 }
+
+const shared = new Map<number, SlurmMonitor>();
+
+/**
+ * The process's monitor for an interval: every run this process follows at that interval (the editor's
+ * cluster runs share one engine process) is covered by the same `squeue` call. It idles, with no timer,
+ * while it watches nothing, so it never keeps a process alive.
+ */
+export function sharedMonitor(pollMs: number): SlurmMonitor {
+  const key = Math.max(MIN_POLL_MS, pollMs);
+  let m = shared.get(key);
+  if (!m) shared.set(key, (m = new SlurmMonitor({ pollMs: key })));
+  return m;
+}

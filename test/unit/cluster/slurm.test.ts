@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { exec, finalJobInfo, parseScontrol, sbatch, scancel, squeue, type Exec, type ExecResult } from '../../../src/cluster/slurm';
-import { SlurmMonitor, type JobUpdate } from '../../../src/cluster/monitor';
+import { sharedMonitor, SlurmMonitor, type JobUpdate } from '../../../src/cluster/monitor';
 import { JOB_SCRIPT, jobScript, sbatchOptions, shQuote, submitRun } from '../../../src/cluster/submit';
 import { settleRun } from '../../../src/cluster/slurmRun';
 import { RunFolderFollower } from '../../../src/cluster/follow';
@@ -91,6 +91,12 @@ test('the monitor: many watched jobs share one squeue call per poll, at most eve
   assert.deepEqual(seen[1].map((u) => [u.inQueue, u.state, u.reason]), [[true, 'PENDING', 'Resources'], [false, 'CANCELLED', 'None']]);
   assert.equal(seen[2].length, 2);
   for (const s of subs) s.dispose();
+});
+
+test('sharedMonitor: one monitor per interval for the whole process (the editor\'s cluster runs share one engine process), never below the minimum', () => {
+  assert.equal(sharedMonitor(5000), sharedMonitor(5000));
+  assert.notEqual(sharedMonitor(5000), sharedMonitor(10_000));
+  assert.equal(sharedMonitor(10), sharedMonitor(2000), 'intervals under 2 s are 2 s');
 });
 
 test('sbatch options and the job script come from the target; words are shell-quoted', () => {
