@@ -16,7 +16,7 @@ import type { ModelSpecFile } from '../modelFile/schema';
 
 const USAGE = 'usage: model-studio inspect FILE [--json]\n' +
   '  FILE  a model file (*.model.yaml, *.model.yml, *.model.json): the whole pipeline, as training would see it\n' +
-  '        or a data file (.csv, .tsv, .json, .jsonl): its columns and their inferred types\n';
+  '        or a data file (.csv, .tsv, .json, .jsonl, .parquet, .arrow/.feather): its columns and their inferred types\n';
 const MODEL_FILE = /\.model\.(ya?ml|json)$/i;
 
 /** Where the command writes (the real streams, or a buffer in tests). */

@@ -10,6 +10,7 @@ import { constants as fsConstants, statSync, type Stats } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
+import { formatOfName, openTable, type TableFormat } from '../engine/data/readers';
 import { CsvSyntaxError, CsvTokenizer, isBlank, sniffDelimiter } from '../engine/data/readers/csvTokenizer';
 import { formatSize, formatSizeOver, limit, limitHint } from '../limits';
 
@@ -216,16 +217,14 @@ function firstInvalidUtf8(buf: Buffer): number {
   return buf.length;
 }
 
-export type PeekFormat = 'csv' | 'tsv' | 'json' | 'jsonl';
+export type PeekFormat = TableFormat;
 
-/** The format a data file's name implies (`auto` in the model file), or undefined when it says nothing. */
+/**
+ * The format a data file's name implies (`auto` in the model file), or undefined when it says nothing:
+ * the pipeline's own table of extensions, so validation and training agree on every file.
+ */
 export function formatFromExtension(file: string): PeekFormat | undefined {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.csv' || ext === '.txt') return 'csv';
-  if (ext === '.tsv' || ext === '.tab') return 'tsv';
-  if (ext === '.json') return 'json';
-  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  return undefined;
+  return formatOfName(file);
 }
 
 export interface PeekedColumns {
@@ -280,6 +279,7 @@ export async function peekTable(file: string, format: string, delimiter?: string
     const sample = parsed.slice(1, SAMPLE_ROWS + 1).map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
     return { columns, complete: true, sample };
   }
+  if (fmt === 'parquet' || fmt === 'arrow') return peekColumnar(file, fmt);
   const { bytes, complete } = await readHead(file, MAX_RECORDS_BYTES, () => false);
   throwIfNotText(bytes, complete);
   const head = bytes.toString('utf8').replace(/^\uFEFF/, '');
@@ -297,6 +297,37 @@ export async function peekTable(file: string, format: string, delimiter?: string
   }
   if (columns.length === 0) throw new Error(fmt === 'json' ? 'the data file holds no records: it should be a JSON array of objects, e.g. [{"x": 1, "y": "a"}]' : 'the data file holds no records: one JSON object per line');
   return { columns, complete, sample: records.slice(0, SAMPLE_ROWS) };
+}
+
+/** Arrow files larger than this give their column names but no sample rows (its first record batch could be all of it). */
+const ARROW_SAMPLE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Parquet / Arrow: the column names from the file's schema (Parquet: its footer; Arrow: its first
+ * message), and the first rows as the pipeline reads them (Parquet: the first SAMPLE_ROWS of the first row
+ * group; Arrow: of the first record batch, when the file is small enough that reading one is cheap).
+ */
+async function peekColumnar(file: string, format: 'parquet' | 'arrow'): Promise<PeekedColumns> {
+  const reader = await openTable(file, { format, batchRows: SAMPLE_ROWS });
+  try {
+    const sample: Record<string, unknown>[] = [];
+    if (format === 'parquet' || reader.size <= ARROW_SAMPLE_MAX_BYTES) {
+      for await (const batch of reader.batches()) {
+        const n = Math.min(batch.n, SAMPLE_ROWS);
+        for (let i = 0; i < n; i++) {
+          const row: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+          reader.columns.forEach((c, j) => { row[c] = batch.columns[j]?.[i] ?? null; });
+          sample.push(row);
+        }
+        break;
+      }
+    }
+    return { columns: reader.columns.slice(), complete: true, sample };
+  } catch (err) {
+    throw new Error(err instanceof Error ? err.message : String(err));
+  } finally {
+    await reader.close();
+  }
 }
 
 function throwIfNotText(bytes: Buffer, complete: boolean): void {

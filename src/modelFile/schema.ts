@@ -12,7 +12,7 @@ export const COLUMN_TYPES = ['numeric', 'categorical', 'boolean', 'text', 'image
 export const MISSING_STRATEGIES = ['drop', 'mean', 'median', 'mode', 'zero', 'error'] as const;
 export const NUMERIC_SCALINGS = ['standardize', 'minmax', 'none'] as const;
 export const CATEGORICAL_ENCODINGS = ['onehot', 'index'] as const;
-export const DATA_FORMATS = ['csv', 'tsv', 'json', 'jsonl', 'images', 'auto'] as const;
+export const DATA_FORMATS = ['csv', 'tsv', 'json', 'jsonl', 'parquet', 'arrow', 'images', 'auto'] as const;
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamax', 'adagrad', 'adadelta', 'rmsprop'] as const;
 export const LOSSES = [
   'auto', 'meanSquaredError', 'meanAbsoluteError', 'huber', 'binaryCrossentropy',

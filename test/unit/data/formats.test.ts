@@ -10,6 +10,8 @@ import { test } from 'node:test';
 import { prepareData } from '../../../src/engine/data';
 import { openTable } from '../../../src/engine/data/readers';
 import { DataError } from '../../../src/engine/data/types';
+import { validateModelText } from '../../../src/modelFile';
+import { peekTable } from '../../../src/modelFile/peek';
 import type { ModelSpecFile } from '../../../src/modelFile/schema';
 import { readFileRows } from './helpers';
 
@@ -139,6 +141,22 @@ test('the same table as CSV, Parquet (several row groups) and Arrow: same split,
       prepared.push(await prepareData(spec, path.join(dir, 'm.model.yaml'), { workspaceRoot: dir }));
     }
     const [c, p, a] = prepared;
+    // the model file names them as it names a CSV: validation reads their columns (and a sample) from the file
+    for (const source of ['d.parquet', 'd.arrow']) {
+      const text = `name: d\ntask: classification\ndata:\n  source: ${source}\n  label: label\nmodel:\n  layers:\n    - { type: dense, units: 4 }\n`;
+      const ok = await validateModelText(text, path.join(dir, 'm.model.yaml'), { workspaceRoot: dir });
+      assert.deepEqual(ok.problems.filter((q) => q.severity === 'error'), [], source);
+      assert.ok(ok.spec, source);
+      const typo = await validateModelText(text.replace('label: label', 'label: labl'), path.join(dir, 'm.model.yaml'), { workspaceRoot: dir });
+      assert.match(typo.problems.map((q) => q.message).join('\n'), new RegExp(`\`data.label\` is \`labl\`, which is not a column of ${source.replace('.', '\\.')}; did you mean \`label\`\\? Columns: x, city, label`), source);
+      const declared = await validateModelText(text.replace(`source: ${source}`, `source: ${source}.bin\n  format: ${source.endsWith('.arrow') ? 'arrow' : 'parquet'}`), path.join(dir, 'm.model.yaml'), { workspaceRoot: dir });
+      assert.match(declared.problems.map((q) => q.message).join('\n'), /does not exist/, 'data.format parquet/arrow is accepted; the file is looked for');
+      assert.doesNotMatch(declared.problems.map((q) => q.message).join('\n'), /data\.format/);
+    }
+    const peeked = await peekTable(path.join(dir, 'd.parquet'), 'auto');
+    assert.deepEqual(peeked.columns, ['x', 'city', 'label']);
+    assert.deepEqual({ ...peeked.sample[1] }, { x: x[1], city: city[1], label: label[1] });
+    assert.deepEqual((await peekTable(path.join(dir, 'd.arrow'), 'auto')).sample.length, 100);
     for (const other of [p, a]) {
       assert.deepEqual(other.preprocessing, c.preprocessing);
       assert.deepEqual(other.info.splits, c.info.splits);
