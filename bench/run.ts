@@ -138,7 +138,7 @@ function writeAtomic(file: string, text: string): void {
 
 async function main(): Promise<void> {
   // `npm run bench -- --data`: the data pipeline at scale (bench/data.ts) instead of the model benchmark
-  if (process.argv.includes('--data')) return (await import('./data')).main(process.argv.slice(2));
+  if (process.argv.includes('--data')) return process.argv.includes('--formats') ? (await import('./dataFormats')).main(process.argv.slice(2)) : (await import('./data')).main(process.argv.slice(2));
   const o = parseArgs(process.argv.slice(2));
   const mode = o.quick ? 'quick' : 'full';
   const torch: { ok: boolean; python?: string; reason?: string } = o.torch ? torchInfo() : { ok: false, reason: 'skipped (--no-torch)' };
