@@ -125,16 +125,27 @@ test('the same table as CSV, Parquet (several row groups) and Arrow: same split,
     const x = Array.from({ length: n }, (_, i) => (i % 17 === 0 ? null : Math.round(((i * 7919) % 1000) - 500) / 8));
     const city = Array.from({ length: n }, (_, i) => (i % 23 === 0 ? null : `c${(i * 31) % 7}`));
     const label = Array.from({ length: n }, (_, i) => ['lo', 'mid', 'hi'][(i * 13) % 3]);
-    const csv = ['x,city,label', ...x.map((v, i) => `${v ?? ''},${city[i] ?? ''},${label[i]}`)].join('\n');
+    const k = Array.from({ length: n }, (_, i) => i * 3 - 100);
+    const csv = ['x,city,label,k', ...x.map((v, i) => `${v ?? ''},${city[i] ?? ''},${label[i]},${k[i]}`)].join('\n');
     await fs.writeFile(path.join(dir, 'd.csv'), `${csv}\n`);
     await writeParquet(path.join(dir, 'd.parquet'), [
-      { name: 'x', data: x, type: 'DOUBLE' }, { name: 'city', data: city, type: 'STRING' }, { name: 'label', data: label, type: 'STRING' },
+      { name: 'x', data: x, type: 'DOUBLE' }, { name: 'city', data: city, type: 'STRING' }, { name: 'label', data: label, type: 'STRING' }, { name: 'k', data: k, type: 'INT32' },
     ], 64);
-    await writeArrow(path.join(dir, 'd.arrow'), (arrow) => new arrow.Table({
-      x: arrow.vectorFromArray(x, new arrow.Float64()),
-      city: arrow.vectorFromArray(city, new arrow.Utf8()),
-      label: arrow.vectorFromArray(label, new arrow.Utf8()),
-    }));
+    // Arrow: record batches of 100 rows
+    await writeArrow(path.join(dir, 'd.arrow'), (arrow) => new arrow.Table([0, 100, 200].flatMap((from) => new arrow.Table({
+      x: arrow.vectorFromArray(x.slice(from, from + 100), new arrow.Float64()),
+      city: arrow.vectorFromArray(city.slice(from, from + 100), new arrow.Utf8()),
+      label: arrow.vectorFromArray(label.slice(from, from + 100), new arrow.Utf8()),
+      k: arrow.vectorFromArray(k.slice(from, from + 100), new arrow.Int32()),
+    }).batches)));
+    // read in batches that cut row groups and record batches: every value and row number as written
+    for (const f of ['d.parquet', 'd.arrow']) {
+      const t = await readFileRows(path.join(dir, f), { batchRows: 10 });
+      assert.deepEqual(t.rows.map((r) => r.x), x, f);
+      assert.deepEqual(t.rows.map((r) => r.k), k, f);
+      assert.deepEqual(t.rows.map((r) => r.city), city, f);
+      assert.deepEqual(t.lines, Array.from({ length: n }, (_, i) => i + 1), f);
+    }
     const prepared = [];
     for (const source of ['d.csv', 'd.parquet', 'd.arrow']) {
       const spec = { name: 'd', task: 'classification', data: { source, label: 'label', preprocess: { missing: 'median' }, split: { validation: 0.2, test: 0.2, seed: 5 } } } as unknown as ModelSpecFile;
@@ -148,14 +159,14 @@ test('the same table as CSV, Parquet (several row groups) and Arrow: same split,
       assert.deepEqual(ok.problems.filter((q) => q.severity === 'error'), [], source);
       assert.ok(ok.spec, source);
       const typo = await validateModelText(text.replace('label: label', 'label: labl'), path.join(dir, 'm.model.yaml'), { workspaceRoot: dir });
-      assert.match(typo.problems.map((q) => q.message).join('\n'), new RegExp(`\`data.label\` is \`labl\`, which is not a column of ${source.replace('.', '\\.')}; did you mean \`label\`\\? Columns: x, city, label`), source);
+      assert.match(typo.problems.map((q) => q.message).join('\n'), new RegExp(`\`data.label\` is \`labl\`, which is not a column of ${source.replace('.', '\\.')}; did you mean \`label\`\\? Columns: x, city, label, k`), source);
       const declared = await validateModelText(text.replace(`source: ${source}`, `source: ${source}.bin\n  format: ${source.endsWith('.arrow') ? 'arrow' : 'parquet'}`), path.join(dir, 'm.model.yaml'), { workspaceRoot: dir });
       assert.match(declared.problems.map((q) => q.message).join('\n'), /does not exist/, 'data.format parquet/arrow is accepted; the file is looked for');
       assert.doesNotMatch(declared.problems.map((q) => q.message).join('\n'), /data\.format/);
     }
     const peeked = await peekTable(path.join(dir, 'd.parquet'), 'auto');
-    assert.deepEqual(peeked.columns, ['x', 'city', 'label']);
-    assert.deepEqual({ ...peeked.sample[1] }, { x: x[1], city: city[1], label: label[1] });
+    assert.deepEqual(peeked.columns, ['x', 'city', 'label', 'k']);
+    assert.deepEqual({ ...peeked.sample[1] }, { x: x[1], city: city[1], label: label[1], k: k[1] });
     assert.deepEqual((await peekTable(path.join(dir, 'd.arrow'), 'auto')).sample.length, 100);
     for (const other of [p, a]) {
       assert.deepEqual(other.preprocessing, c.preprocessing);

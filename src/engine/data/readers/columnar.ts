@@ -43,6 +43,44 @@ function cell(file: string, column: string, v: unknown, row: number): unknown {
   }
 }
 
+/** Typed arrays of numbers a batch may pass through as they are (NaN reads as missing, as in a CSV). */
+function isPlainNumbers(a: unknown): a is Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array {
+  return a instanceof Float64Array || a instanceof Float32Array || a instanceof Int32Array || a instanceof Uint32Array ||
+    a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int8Array || a instanceof Uint8Array;
+}
+
+/** 64-bit integers as numbers, each within ±2^53 (else an error naming the row). */
+function fromBigInts(file: string, column: string, a: BigInt64Array | BigUint64Array, from: number, n: number, firstRow: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = cell(file, column, a[from + i], firstRow + i) as number;
+  return out;
+}
+
+/**
+ * One column of rows [start, start + n) from the decoded pieces that cover it: a typed array of plain
+ * numbers passes through (no copy when one piece covers the range), everything else is read cell by cell.
+ */
+function columnValues(file: string, column: string, pieces: ReadonlyArray<{ data: ArrayLike<unknown>; rowStart: number }>, start: number, n: number, raw: boolean): ArrayLike<unknown> {
+  const one = pieces.length === 1 && pieces[0].rowStart <= start && pieces[0].rowStart + pieces[0].data.length >= start + n ? pieces[0] : undefined;
+  if (one && !raw) {
+    const from = start - one.rowStart;
+    const d = one.data;
+    if (isPlainNumbers(d)) return d.subarray(from, from + n);
+    if (d instanceof BigInt64Array || d instanceof BigUint64Array) return fromBigInts(file, column, d, from, n, start + 1);
+  }
+  const out = new Array<unknown>(n);
+  for (const piece of pieces) {
+    const lo = Math.max(start, piece.rowStart);
+    const hi = Math.min(start + n, piece.rowStart + piece.data.length);
+    for (let r = lo; r < hi; r++) {
+      const v = piece.data[r - piece.rowStart];
+      out[r - start] = raw ? v : cell(file, column, v, r + 1);
+    }
+  }
+  if (!raw) for (let i = 0; i < n; i++) if (out[i] === undefined) out[i] = null;
+  return out;
+}
+
 // ---------------------------------------------------------------- Parquet
 
 export async function openParquet(src: ByteSource, batchRows = 65536): Promise<TableReader> {
@@ -91,38 +129,44 @@ export async function openParquet(src: ByteSource, batchRows = 65536): Promise<T
       let groupStart = 0;
       let bytes = 0;
       for (const group of metadata.row_groups) {
+        throwIfStopped(signal);
         const groupRows = Number(group.num_rows);
+        const groupEnd = groupStart + groupRows;
         for (const col of group.columns) bytes += Number(col.meta_data?.total_compressed_size ?? 0);
-        for (let start = groupStart; start < groupStart + groupRows; start += batchRows) {
+        // One read per row group: hyparquet decodes a column chunk whole whatever range is asked for,
+        // so reading a group in several ranges would decode it several times.
+        const chunks = new Map<string, Array<{ data: ArrayLike<unknown>; rowStart: number }>>();
+        try {
+          await parquetRead({
+            file, metadata, compressors, rowStart: groupStart, rowEnd: groupEnd,
+            onChunk: ({ columnName, columnData, rowStart }) => {
+              let list = chunks.get(columnName);
+              if (!list) chunks.set(columnName, (list = []));
+              list.push({ data: columnData as ArrayLike<unknown>, rowStart });
+            },
+          });
+        } catch (err) {
+          throw dataError(src.file, `cannot read rows ${groupStart + 1}–${groupEnd} of this Parquet file: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        const cols = columns.map((name) => {
+          const kind = kinds.get(name)?.kind;
+          return columnValues(src.file, name, chunks.get(name) ?? [], groupStart, groupRows, kind === 'nested' || kind === 'binary');
+        });
+        chunks.clear();
+        for (let start = 0; start < groupRows; start += batchRows) {
           throwIfStopped(signal);
-          const end = Math.min(groupStart + groupRows, start + batchRows);
-          const data = new Map<string, unknown[]>();
-          try {
-            await parquetRead({
-              file, metadata, compressors, rowStart: start, rowEnd: end,
-              onChunk: ({ columnName, columnData, rowStart }) => {
-                let arr = data.get(columnName);
-                if (!arr) data.set(columnName, (arr = new Array<unknown>(end - start)));
-                const from = Math.max(0, start - rowStart);
-                for (let k = from; k < columnData.length && rowStart + k < end; k++) arr[rowStart + k - start] = columnData[k];
-              },
-            });
-          } catch (err) {
-            throw dataError(src.file, `cannot read rows ${start + 1}–${end} of this Parquet file: ${err instanceof Error ? err.message : String(err)}`);
-          }
+          const end = Math.min(groupRows, start + batchRows);
           const n = end - start;
           const lines = new Float64Array(n);
-          for (let i = 0; i < n; i++) lines[i] = start + i + 1;
-          const cols = columns.map((name) => {
-            const raw = data.get(name) ?? new Array<unknown>(n);
-            const kind = kinds.get(name);
-            if (kind?.kind === 'nested' || kind?.kind === 'binary') return raw;
-            for (let i = 0; i < n; i++) raw[i] = cell(src.file, name, raw[i], start + i + 1);
-            return raw;
-          });
-          yield { n, columns: cols, lines, bytesRead: total > 0 ? Math.round((bytes * end) / Math.max(1, groupStart + groupRows)) : src.size };
+          for (let i = 0; i < n; i++) lines[i] = groupStart + start + i + 1;
+          const whole = start === 0 && end === groupRows;
+          yield {
+            n, lines,
+            columns: whole ? cols : cols.map((c) => (ArrayBuffer.isView(c) ? (c as Float64Array).subarray(start, end) : (c as unknown[]).slice(start, end))),
+            bytesRead: total > 0 ? Math.round((bytes * (groupStart + end)) / Math.max(1, groupEnd)) : src.size,
+          };
         }
-        groupStart += groupRows;
+        groupStart = groupEnd;
       }
     },
     close: () => src.close(),
@@ -189,7 +233,19 @@ export async function openArrow(src: ByteSource & { bytes?: Uint8Array }): Promi
             if (!vector) return out;
             const kind = kinds.get(name)?.kind;
             const T = arrow.Type;
-            const typeId = (vector.type as { typeId: number }).typeId;
+            const type = vector.type as { typeId: number; precision?: number };
+            const typeId = type.typeId;
+            if (kind === undefined && (typeId === T.Int || (typeId === T.Float && type.precision !== arrow.Precision.HALF))) {
+              // plain numbers: the column's values at once, passed through when there are no nulls
+              const values = vector.toArray() as ArrayLike<number | bigint>;
+              const big = values instanceof BigInt64Array || values instanceof BigUint64Array;
+              if (vector.nullCount === 0 && values.length === n) {
+                if (big) return fromBigInts(src.file, name, values, 0, n, row + 1);
+                if (isPlainNumbers(values)) return values;
+              }
+              for (let i = 0; i < n; i++) out[i] = vector.isValid(i) ? cell(src.file, name, big ? values[i] : Number(values[i]), row + i + 1) : null;
+              return out;
+            }
             for (let i = 0; i < n; i++) {
               let v: unknown = vector.get(i);
               if (v !== null && v !== undefined && kind === 'timestamp') {
