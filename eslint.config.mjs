@@ -15,7 +15,7 @@ export default tseslint.config(
     // Data-sized arrays never go through spread arguments (`push(...rows)`, `Math.max(...values)`): past
     // ~100k elements V8 throws "Maximum call stack size exceeded". Write a loop (README "Data at scale").
     files: ['src/engine/data/**/*.ts', 'src/engine/evaluate/**/*.ts', 'src/engine/evaluation.ts', 'src/engine/predict.ts', 'src/engine/session.ts',
-      'src/engine/train/**/*.ts', 'src/serve/instances.ts', 'src/serve/adapter.ts', 'src/serve/batcher.ts', 'src/serve/routes.ts', 'src/cli/inspect.ts', 'src/cli/predict.ts', 'src/cli/evaluate.ts', 'src/modelFile/peek.ts', 'bench/data.ts'],
+      'src/engine/train/**/*.ts', 'src/serve/instances.ts', 'src/serve/adapter.ts', 'src/serve/batcher.ts', 'src/serve/routes.ts', 'src/cli/inspect.ts', 'src/cli/predict.ts', 'src/cli/evaluate.ts', 'src/modelFile/peek.ts', 'bench/data.ts', 'bench/dataFormats.ts'],
     rules: {
       'no-restricted-syntax': ['error',
         { selector: 'CallExpression > SpreadElement', message: 'no spread arguments: a data-sized array overflows the call stack; use a loop (or a bounded array with an eslint-disable comment saying why it is bounded)' },

@@ -6,7 +6,7 @@
  * (dense 32, batch 1024) on each in a child process, and reports per file: rows/s of pass 1 and pass 2
  * (wall clock, and per CPU-second of the process, which a busy machine does not distort), the child's
  * peak RSS, the time to the first training batch, and training samples/s with batches from the disk
- * store vs the same model with the rows in memory. Files are deleted afterwards. It reports; it never fails on a number.
+ * store vs the same model with the rows in memory (wall clock, and per CPU-second of the process). Files are deleted afterwards. It reports; it never fails on a number.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -62,7 +62,7 @@ async function generate(file: string, rows: number, seed = 1): Promise<number> {
 
 interface RunResult {
   pass1RowsPerSec?: number; pass2RowsPerSec?: number; pass1RowsPerCpuSec?: number; pass2RowsPerCpuSec?: number;
-  firstBatchSec?: number; samplesPerSec?: number; peakRssMB?: number; status?: string; error?: string; cacheReused?: boolean;
+  firstBatchSec?: number; samplesPerSec?: number; samplesPerCpuSec?: number; peakRssMB?: number; status?: string; error?: string; cacheReused?: boolean;
 }
 
 /** One training run in a child process (its RSS is the engine's). */
@@ -98,13 +98,13 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       const memory = n <= 4_000_000 ? await runChild(spec, 'memory') : undefined;
       process.stderr.write(`${n} rows (${(bytes / 1048576).toFixed(0)} MB): disk ${JSON.stringify(disk)}\n  cached ${JSON.stringify(reused)}\n  memory ${JSON.stringify(memory)}\n`);
       rows.push(`| ${fmt(n)} | ${(bytes / 1048576).toFixed(0)} MB | ${fmt(disk.pass1RowsPerSec)} (${fmt(disk.pass1RowsPerCpuSec)}) | ${fmt(disk.pass2RowsPerSec)} (${fmt(disk.pass2RowsPerCpuSec)}) | ` +
-        `${fmt(disk.peakRssMB)} MB | ${fmt(disk.firstBatchSec, 1)} s / ${fmt(reused.firstBatchSec, 1)} s | ${fmt(disk.samplesPerSec)} | ${memory ? `${fmt(memory.samplesPerSec)} (${fmt(memory.peakRssMB)} MB)` : '—'} |`);
+        `${fmt(disk.peakRssMB)} MB | ${fmt(disk.firstBatchSec, 1)} s / ${fmt(reused.firstBatchSec, 1)} s | ${fmt(disk.samplesPerSec)} (${fmt(disk.samplesPerCpuSec)}) | ${memory ? `${fmt(memory.samplesPerSec)} (${fmt(memory.samplesPerCpuSec)}; ${fmt(memory.peakRssMB)} MB)` : '—'} |`);
       rmSync(csv, { force: true });
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  process.stdout.write(['| rows | CSV | pass 1 rows/s (per CPU-s) | pass 2 rows/s (per CPU-s) | engine peak RSS | first batch: first run / cached | samples/s from disk | samples/s in memory (RSS) |',
+  process.stdout.write(['| rows | CSV | pass 1 rows/s (per CPU-s) | pass 2 rows/s (per CPU-s) | engine peak RSS | first batch: first run / cached | samples/s from disk (per CPU-s) | samples/s in memory (per CPU-s; RSS) |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n') + '\n');
 }
 
