@@ -30,7 +30,9 @@ function collect(): { events: SweepEvent[]; onEvent: (e: SweepEvent) => void; of
 test('runs every trial, at most `parallel` at once; sweep.json and the done event list each trial with params, status, objective', async () => {
   const ws = sweepWorkspace(SWEEP({ trials: 6, parallel: 2 }));
   try {
-    const launcher = new FakeLauncher();
+    // gate: a trial trains once two run, so a loaded machine that launches the second trial after the
+    // first one's 30 ms of epochs still shows whether two run at once (it failed with 1 !== 2 there)
+    const launcher = new FakeLauncher({ gate: 2 });
     const ev = collect();
     const out = await runSweep({ specPath: ws.file, workspaceRoot: ws.root, launcher, onEvent: ev.onEvent, pollMs: 5 });
     assert.equal(out.status, 'completed');
