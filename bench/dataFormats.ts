@@ -147,7 +147,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         results[fmt].push(r);
       }
     }
-    const median = (a: Array<number | undefined>) => { const v = a.filter((x): x is number => x !== undefined).sort((p, q) => p - q); return v.length ? v[v.length >> 1] : undefined; };
+    const median = (a: Array<number | undefined>) => { const v = a.filter((x): x is number => x !== undefined).sort((p, q) => p - q); const h = v.length >> 1; return v.length === 0 ? undefined : v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; };
     const f = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: d }));
     const lines = ['| format | file | train wall time | peak RSS | pass 1 rows/s | pass 2 rows/s | test accuracy |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
     for (const [fmt, file] of Object.entries(files)) {
