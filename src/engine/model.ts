@@ -8,6 +8,7 @@ import { limit } from '../limits';
 import { estimateModel, modelTooBig, type ModelEstimate } from '../modelFile/modelSize';
 import type { Layer, ModelSpecFile } from '../modelFile/schema';
 import type { Preprocessing } from './data/types';
+import { withoutInitializerWarnings } from './tfWarnings';
 import { createSeedSource, type SeedSource } from './train/rng';
 
 type Tf = typeof tfTypes;
@@ -81,19 +82,48 @@ export function buildModel(tf: Tf, spec: ModelSpecFile, preprocessing: Preproces
 
   const input = tf.input({ shape: preprocessing.inputShape, name: 'input' });
   let x: SymbolicTensor = input;
-  layers.forEach((layer, i) => {
-    const path = `model.layers[${i}]`;
-    try {
-      const made = makeLayer(tf, layer, { path, init, dropoutFunc, seeds, preprocessing, spec, outputKind, isLast: i === layers.length - 1 });
-      x = made.apply(x) as SymbolicTensor;
-    } catch (err) {
-      if (err instanceof ModelBuildError) throw err;
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new ModelBuildError(`${path} (${layer.type}): ${msg}`, path);
-    }
-  });
+  const names = layerNames(layers);
+  const quiet = withoutInitializerWarnings();
+  try {
+    layers.forEach((given, i) => {
+      const path = `model.layers[${i}]`;
+      const layer = { ...given, name: names[i] };
+      try {
+        const made = makeLayer(tf, layer, { path, init, dropoutFunc, seeds, preprocessing, spec, outputKind, isLast: i === layers.length - 1 });
+        x = made.apply(x) as SymbolicTensor;
+      } catch (err) {
+        if (err instanceof ModelBuildError) throw err;
+        const msg = err instanceof Error ? err.message : String(err);
+        throw new ModelBuildError(`${path} (${layer.type}): ${msg}`, path);
+      }
+    });
+  } finally {
+    quiet.restore();
+  }
   const model = tf.model({ inputs: input, outputs: x, name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') });
   return { model, outputKind, outputAdded, seeds };
+}
+
+/**
+ * Keras-style layer names, the same in every run: the type in snake case and its count among the layers of
+ * that type (`dense_1`, `dense_2`, `dropout_1`, `global_max_pooling2d_1`); a name the model file gives is
+ * kept, and generated names skip the taken ones. (TF.js's own are `dense_Dense5`: a process-wide counter.)
+ */
+export function layerNames(layers: ReadonlyArray<{ type: string; name?: unknown }>): string[] {
+  const taken = new Set<string>(['input', ...layers.map((l) => l.name).filter((n): n is string => typeof n === 'string')]);
+  const counts = new Map<string, number>();
+  return layers.map((l) => {
+    if (typeof l.name === 'string') return l.name;
+    const base = l.type.replace(/RNN/g, 'Rnn').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    let name: string;
+    do {
+      const n = (counts.get(base) ?? 0) + 1;
+      counts.set(base, n);
+      name = `${base}_${n}`;
+    } while (taken.has(name));
+    taken.add(name);
+    return name;
+  });
 }
 
 /**
@@ -195,7 +225,8 @@ function makeLayer(tf: Tf, layer: Layer, c: MakeContext): tfTypes.layers.Layer {
     case 'bidirectional': {
       const inner = (layer.layer ?? {}) as Layer;
       if (!RECURRENT.has(inner.type)) throw new ModelBuildError(`${c.path}.layer.type must be lstm, gru or simpleRNN (got '${String(inner.type)}')`, `${c.path}.layer.type`);
-      const wrapped = L[inner.type](recurrentArgs(args(inner), c, `${c.path}.layer`)) as unknown as tfTypes.RNN;
+      const innerArgs = { ...args(inner), name: inner.name ?? `${String(layer.name)}_${inner.type.toLowerCase()}` };
+      const wrapped = L[inner.type](recurrentArgs(innerArgs, c, `${c.path}.layer`)) as unknown as tfTypes.RNN;
       return tf.layers.bidirectional({ ...(args(layer, ['layer']) as object), layer: wrapped });
     }
     case 'reshape':

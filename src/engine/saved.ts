@@ -9,6 +9,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName } from '../modelFile/schema';
 import type { Preprocessing } from './data/types';
 import { replaceDirAtomic, writeDurable } from './fsutil';
+import { withoutInitializerWarnings } from './tfWarnings';
 
 type Tf = typeof tfTypes;
 
@@ -212,6 +213,7 @@ export async function loadSavedModel(dir: string, opts: { tf?: Tf; backend?: Bac
   }
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   let model: tfTypes.LayersModel;
+  const quiet = withoutInitializerWarnings();
   try {
     model = await tf.loadLayersModel({
       load: async () => ({
@@ -225,6 +227,8 @@ export async function loadSavedModel(dir: string, opts: { tf?: Tf; backend?: Bac
     });
   } catch (err) {
     throw new SavedModelError(`${modelFile}: TF.js cannot load this model (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); ${AGAIN}`, modelFile);
+  } finally {
+    quiet.restore();
   }
   return { model, preprocessing, tf, dir: where };
 }

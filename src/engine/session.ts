@@ -181,6 +181,10 @@ async function trainPrepared(opts: TrainModelOptions & { workspaceRoot: string; 
   const checkpointToResume: ResumeCheckpoint | undefined = resumeFolder && hasResumeCheckpoint(resumeFolder) ? readResumeCheckpoint(resumeFolder) : undefined;
   for (const w of data.info.warnings) log('warn', w);
   if (data.cache) log('info', data.cache.reused ? `data: reusing the rows stored in the cache on ${data.cache.createdAt} (${data.cache.dir}; model-studio cache clear deletes it)` : `data: rows stored in the cache for later runs (${data.cache.dir})`);
+  for (const f of data.preprocessing.features) {
+    // a vocabulary smaller than maxTokens is not a problem (the embedding is sized to it): say its size, once
+    if (f.kind === 'text') log('info', `vocabulary of '${f.name}': ${f.vocabulary.length} entries (${f.vocabulary.length - 2} tokens of the training texts, plus padding and unknown)`);
+  }
   // Before any backend allocates it: with the data's exact shape, will the model fit in memory?
   const size = modelSize(spec, data.preprocessing, data.train.n);
   if (size.tooBig) {

@@ -241,8 +241,8 @@ export class DashboardPanel {
         if (!picked?.[0]) return;
         this.post({ type: 'busy', action: 'save', busy: true });
         const files = await runs.save(runDir, picked[0].fsPath);
+        // the dashboard says "Saved 3 files to …" where the button was: no second notification
         this.post({ type: 'saved', outDir: picked[0].fsPath, files });
-        void vscode.window.showInformationMessage(`Model Studio: saved ${files.length} files to ${picked[0].fsPath}`);
         return;
       }
       case 'deploy': {

@@ -17,6 +17,7 @@
  */
 import { preview, type Preprocessing, type RawRecord } from '../engine/data/types';
 import { limitHint } from '../limits';
+import { didYouMean } from '../modelFile/suggest';
 import { isRecord } from '../protocol/engine';
 import { encodeMedia, encodeRecordInto, encodedWidth, type ImageDecoder } from './adapter';
 import { RequestError } from './errors';
@@ -104,8 +105,13 @@ function checkRecordKeys(prep: Preprocessing, record: RawRecord, where: string):
   const ignored = (prep as { ignoredColumns?: string[] }).ignoredColumns ?? [];
   const unknown = Object.keys(record).filter((k) => !names.includes(k) && k !== prep.label.name && !ignored.includes(k));
   if (unknown.length) {
-    const near = unknown.map((k) => names.find((n) => n.toLowerCase() === k.trim().toLowerCase())).find((n) => n !== undefined);
-    throw new RequestError(`${where}: unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}${near ? ` (did you mean '${near}'?)` : ''}; the model's features are: ${list(names)}`);
+    // "did you mean" for the first few (a request body may carry thousands of keys, each of any length)
+    // (the features the record lacks first: a misspelt key usually stands for one of them)
+    const missing = names.filter((n) => !(n in record));
+    const hints = unknown.slice(0, 5).filter((k) => k.length <= 100).map((k) => [k, didYouMean(k, missing) ?? didYouMean(k, names)] as const).filter(([, near]) => near !== undefined);
+    const hint = hints.length === 0 ? '' : unknown.length === 1 ? ` (did you mean '${hints[0][1]}'?)` : ` (did you mean ${hints.map(([k, near]) => `'${near}' for '${k}'`).join(', ')}?)`;
+    const shown = unknown.slice(0, 10).map((k) => `'${k.length > 100 ? `${k.slice(0, 100)}…` : k}'`).join(', ') + (unknown.length > 10 ? `, and ${unknown.length - 10} more` : '');
+    throw new RequestError(`${where}: unknown feature${unknown.length > 1 ? 's' : ''} ${shown}${hint}; the model's features are: ${list(names)}`);
   }
   const missing = names.filter((k) => !(k in record));
   if (missing.length) {

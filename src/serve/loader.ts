@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Preprocessing } from '../engine/data/types';
 import { modelWeightFiles } from '../engine/saved';
+import { withoutInitializerWarnings } from '../engine/tfWarnings';
 import { isRecord } from '../protocol/engine';
 import type { Tf } from './tf';
 
@@ -89,9 +90,12 @@ export async function readLayersModel(tf: Tf, modelDir: string): Promise<tfTypes
       convertedBy: typeof json.convertedBy === 'string' ? json.convertedBy : null,
     }),
   };
+  const quiet = withoutInitializerWarnings();
   try {
     return await tf.loadLayersModel(handler);
   } catch (err) {
     throw new ModelFolderError(`cannot load the model in ${modelDir}: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    quiet.restore();
   }
 }

@@ -71,9 +71,6 @@ export async function assemble(spec: ModelSpecFile, parts: MediaParts, warnings:
     const make = (idx: number[]) => textSplit(sub(texts, idx), ys(idx), t, (k) => parts.raw(k.map((i) => idx[i])));
     splits = { train: make(plan.split.train), validation: make(plan.split.validation), test: make(plan.split.test) };
     preprocessing = { ...base, inputKind: 'sequence', inputShape: [t.sequenceLength], features: [t] };
-    if (vocabulary.length < settings.maxTokens) {
-      warnings.add(`the training texts hold ${vocabulary.length - 2} distinct tokens; the vocabulary has ${vocabulary.length} entries (data.text.maxTokens is ${settings.maxTokens})`);
-    }
     const heldOut = sub(texts, plan.split.validation.concat(plan.split.test));
     const share = oovShare(t, heldOut);
     if (share > 0.25) warnings.add(`${(share * 100).toFixed(0)}% of validation/test tokens are not in the vocabulary; raise data.text.maxTokens or add training data`);

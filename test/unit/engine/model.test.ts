@@ -82,6 +82,31 @@ test('summary totals and the printed table', async () => {
   assert.match(formatSummary(s), /Total params: 90 \(trainable 74, non-trainable 16\)/);
 });
 
+test('layer names read like Keras (dense_1, dense_2, …), the same in every build; given names are kept', async () => {
+  const layers: Layer[] = [{ type: 'dense', units: 8 }, { type: 'dropout', rate: 0.1 }, { type: 'dense', units: 8, name: 'dense_1' } as Layer, { type: 'dense', units: 4 }];
+  for (let k = 0; k < 2; k += 1) {
+    const { s } = await build(layers, [4]);
+    assert.deepEqual(s.layers.map((l) => l.name), ['input', 'dense_2', 'dropout_1', 'dense_1', 'dense_3', 'output']);
+  }
+  const seq = await build([{ type: 'conv1d', filters: 4, kernelSize: 3 }, { type: 'globalMaxPooling1d' }], [10, 2]);
+  assert.deepEqual(seq.body.map((l) => l.name), ['conv1d_1', 'global_max_pooling1d_1']);
+  const rnn = await build([{ type: 'bidirectional', layer: { type: 'simpleRNN', units: 3 } } as Layer], [6, 3]);
+  assert.deepEqual(rnn.body.map((l) => l.name), ['bidirectional_1']);
+});
+
+test('building a large LSTM prints no "Orthogonal initializer … Slowness may result" warning; other warnings pass', async () => {
+  const seen: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => { seen.push(a.map(String).join(' ')); };
+  try {
+    await build([{ type: 'lstm', units: 32 } as Layer], [6, 3]);
+    console.warn('another warning');
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(seen, ['another warning']);
+});
+
 test('bad layers name the layer path', async () => {
   const { tf } = await cpu();
   assert.throws(
