@@ -25,6 +25,6 @@ export async function stopTraining(ctx: HostContext, arg?: unknown): Promise<voi
       runKey = picked.runKey;
     }
   }
+  // the run's status bar item says "stopping after this batch…" until the run has stopped
   ctx.runs.stop(runKey);
-  void vscode.window.setStatusBarMessage('Model Studio: stopping — finishing the batch and saving', 4000);
 }

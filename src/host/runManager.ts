@@ -56,6 +56,10 @@ export interface LiveRun extends RunSnapshot {
   jobId?: string;
   /** SLURM's pending reason while the job waits in the queue */
   queuedReason?: string;
+  /** when the run left `running` */
+  endedAt?: number;
+  /** the test metrics `done` carried */
+  summary?: Record<string, number>;
 }
 
 export interface StartOptions {
@@ -293,6 +297,8 @@ export class RunManager implements RunController {
         break;
       case 'done':
         run.status = m.status;
+        run.endedAt = Date.now();
+        run.summary = m.summary;
         if (m.runDir) run.runDir = m.runDir;
         this.opts.log.info(`[${runKey}] ${m.status}${m.summary ? ` ${formatSummary(m.summary)}` : ''}`);
         this.changes.fire(run);
@@ -363,6 +369,7 @@ export class RunManager implements RunController {
     }
     // the status changes once run.json says so, so whoever sees it can trust the folder
     run.status = status;
+    run.endedAt = Date.now();
     if (status === 'failed') this.deliver(run, { type: 'error', id: runKey, message });
     this.deliver(run, { type: 'done', id: runKey, status, runDir: run.runDir });
     this.changes.fire(run);

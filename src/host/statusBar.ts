@@ -1,23 +1,24 @@
 /**
- * The status bar item of the active run: model, epoch/total, loss, ETA. Clicking opens its
- * dashboard. With several runs it shows the newest and says how many more.
+ * The status bar item of the runs (what it says: runStatus.ts): the newest running run, else the one
+ * that just ended, in every outcome. Clicking opens that run's dashboard.
  */
 import * as vscode from 'vscode';
 import type { RunManager } from './runManager';
-import { formatDuration, formatNumber } from '../views/runList';
+import { statusView } from './runStatus';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('modelStudio.run', vscode.StatusBarAlignment.Left, 50);
   private readonly sub: vscode.Disposable;
   private pending: NodeJS.Timeout | undefined;
+  private expiry: NodeJS.Timeout | undefined;
 
   constructor(private readonly runs: RunManager) {
-    this.item.name = 'Model Studio: active run';
-    this.sub = runs.onDidChangeRun(() => this.schedule());
+    this.item.name = 'Model Studio: training';
+    this.sub = runs.onDidChangeRun((r) => (r.status === 'running' ? this.schedule() : this.update()));
     this.update();
   }
 
-  /** at most 4 updates a second, however fast progress arrives */
+  /** Progress: at most 4 updates a second, however fast it arrives. A run's end is shown at once. */
   private schedule(): void {
     if (this.pending) return;
     this.pending = setTimeout(() => {
@@ -27,29 +28,27 @@ export class RunStatusBar implements vscode.Disposable {
   }
 
   private update(): void {
-    const active = this.runs.active().filter((r) => r.status === 'running');
-    const run = active.at(-1);
-    if (!run) {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = undefined;
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = undefined;
+    const now = Date.now();
+    const view = statusView(this.runs.all(), now);
+    if (!view) {
       this.item.hide();
       return;
     }
-    const p = run.progress;
-    const parts = [run.modelName ?? 'starting…'];
-    if (p) {
-      parts.push(`${p.epoch}/${p.epochs}`);
-      const loss = p.logs.loss;
-      if (typeof loss === 'number') parts.push(`loss ${formatNumber(loss)}`);
-      if (p.etaMs !== null) parts.push(`ETA ${formatDuration(p.etaMs)}`);
-    }
-    const more = active.length > 1 ? ` (+${active.length - 1})` : '';
-    this.item.text = `$(sync~spin) ${parts.join(' · ')}${more}`;
-    this.item.tooltip = `${run.stopRequested ? 'Stopping' : 'Training'} ${run.specPath}\nClick to open the dashboard`;
-    this.item.command = { title: 'Open Dashboard', command: 'modelStudio.openDashboard', arguments: [{ runKey: run.runKey }] };
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.backgroundColor = view.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.command = { title: 'Open Dashboard', command: 'modelStudio.openDashboard', arguments: [{ runKey: view.runKey }] };
     this.item.show();
+    if (view.until !== undefined) this.expiry = setTimeout(() => this.update(), Math.max(0, view.until - now));
   }
 
   dispose(): void {
     if (this.pending) clearTimeout(this.pending);
+    if (this.expiry) clearTimeout(this.expiry);
     this.sub.dispose();
     this.item.dispose();
   }
