@@ -7,7 +7,7 @@
  * object but appends to the same arrays, so 100k batch points cost O(1) per message, not O(n).
  */
 import type { BackendInfo, EngineMessage, Logs, RunStatus } from '../src/protocol/engine';
-import type { PredictionView, ReportView, RunSnapshot, ServerView, ToWebview, TryItForm, WebviewAction } from '../src/protocol/webview';
+import type { PredictionView, ReportView, RunSnapshot, ServerView, ToWebview, TryItForm, TryItImage, WebviewAction } from '../src/protocol/webview';
 
 export interface Series { x: number[]; y: number[] }
 export interface EpochRow { epoch: number; logs: Logs; elapsedMs?: number }
@@ -54,6 +54,12 @@ export interface DashboardState {
   busy: Partial<Record<WebviewAction, boolean>>;
   notice?: { level: 'error' | 'info'; text: string };
   ui: UiPrefs;
+  /** what the Try-it fields hold, by field name (kept across a reload of the window) */
+  inputs: Record<string, string>;
+  /** the image of each image field of Try it, or why it could not be read */
+  images: Record<string, TryItImage | { error: string }>;
+  /** how far the page is scrolled (restored after a reload) */
+  scrollY: number;
 }
 
 /** Changes that start in the webview itself (legend clicks, the log-scale switch, a sent request). */
@@ -61,7 +67,11 @@ export type UiEvent =
   | { type: 'ui/logScale'; on: boolean }
   | { type: 'ui/toggle'; key: string }
   | { type: 'ui/predicting'; requestId: number }
-  | { type: 'ui/dismiss' };
+  | { type: 'ui/dismiss' }
+  | { type: 'ui/input'; field: string; value: string }
+  /** an image the page read itself (a file dropped from the desktop) */
+  | { type: 'ui/image'; field: string; image?: TryItImage; error?: string }
+  | { type: 'ui/scroll'; y: number };
 
 export type DashboardEvent = ToWebview | UiEvent;
 
@@ -84,6 +94,9 @@ export function initialState(ui?: UiPrefs): DashboardState {
     server: null,
     busy: {},
     ui: ui ?? { logScale: false, hidden: {} },
+    inputs: {},
+    images: {},
+    scrollY: 0,
   };
 }
 
@@ -94,8 +107,11 @@ export function reduce(state: DashboardState, event: DashboardEvent): DashboardS
     case 'reset': {
       const s = initialState(state.ui);
       const snap = event.snapshot;
+      // the same run again (every `ready`, a reload): what the person typed and where they were stay
+      const same = !state.run.runDir || !snap.runDir || state.run.runDir === snap.runDir;
       return {
         ...s,
+        ...(same ? { inputs: state.inputs, images: state.images, scrollY: state.scrollY } : {}),
         run: { ...snap },
         status: snap.status ?? 'waiting',
         error: snap.error,
@@ -130,6 +146,13 @@ export function reduce(state: DashboardState, event: DashboardEvent): DashboardS
       return { ...state, prediction: { requestId: event.requestId }, busy: { ...state.busy, predict: true } };
     case 'ui/dismiss':
       return { ...state, notice: undefined };
+    case 'ui/input':
+      return { ...state, inputs: { ...state.inputs, [event.field]: event.value } };
+    case 'image':
+    case 'ui/image':
+      return { ...state, images: { ...state.images, [event.field]: event.image ?? { error: event.error ?? 'no image' } } };
+    case 'ui/scroll':
+      return { ...state, scrollY: event.y };
   }
 }
 
@@ -419,6 +442,7 @@ export function residualHistogram(actual: number[], predicted: number[], bins = 
 // ---------------------------------------------------------------- saved state (vscode.setState)
 
 const SAVED_BUCKETS = 1000;
+const SAVED_IMAGE_CHARS = 2_800_000;
 
 /** What goes to `vscode.setState`: long series decimated, transient bits dropped. */
 export function toSaved(state: DashboardState): DashboardState {
@@ -428,6 +452,8 @@ export function toSaved(state: DashboardState): DashboardState {
     throughput: decimateMinMax(state.throughput, SAVED_BUCKETS),
     busy: {},
     notice: undefined,
+    // images up to ~2 MB are kept (a reload shows them again); bigger ones are dropped from the saved state
+    images: Object.fromEntries(Object.entries(state.images).filter(([, v]) => !('dataUrl' in v) || v.dataUrl.length <= SAVED_IMAGE_CHARS)),
   };
 }
 
@@ -441,5 +467,14 @@ export function restore(saved: unknown): DashboardState {
     return initialState();
   }
   const base = initialState(s.ui && typeof s.ui === 'object' ? { logScale: !!s.ui.logScale, hidden: { ...(s.ui.hidden ?? {}) } } : undefined);
-  return { ...base, ...s, batchLoss: { x: [...s.batchLoss.x], y: [...s.batchLoss.y] }, throughput: { x: [...s.throughput.x], y: [...s.throughput.y] }, busy: {}, version: 1 } as DashboardState;
+  const strings = (v: unknown): Record<string, string> => (typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {});
+  const images = typeof s.images === 'object' && s.images !== null
+    ? Object.fromEntries(Object.entries(s.images).filter(([, v]) => typeof v === 'object' && v !== null && ((typeof (v as TryItImage).dataUrl === 'string' && typeof (v as TryItImage).name === 'string') || typeof (v as { error?: unknown }).error === 'string')))
+    : {};
+  return {
+    ...base, ...s,
+    batchLoss: { x: [...s.batchLoss.x], y: [...s.batchLoss.y] }, throughput: { x: [...s.throughput.x], y: [...s.throughput.y] },
+    busy: {}, version: 1,
+    inputs: strings(s.inputs), images, scrollY: typeof s.scrollY === 'number' && Number.isFinite(s.scrollY) && s.scrollY > 0 ? s.scrollY : 0,
+  } as DashboardState;
 }

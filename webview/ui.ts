@@ -40,17 +40,33 @@ export function checkbox(label: string, checked: boolean, onChange: (checked: bo
   return c;
 }
 
-/** A value-holding control (text field, text area, dropdown) with a uniform way to read it. */
-export interface Field { element: HTMLElement; value(): string }
+/** A value-holding control (text field, text area, dropdown) with a uniform way to read and fill it. */
+export interface Field { element: HTMLElement; value(): string; set(value: string): void }
 
 export function textField(name: string, o: { placeholder?: string; multiline?: boolean; numeric?: boolean; testid?: string }): Field {
   const e = el(o.multiline ? 'vscode-text-area' : 'vscode-text-field', { placeholder: o.placeholder, 'data-testid': o.testid, name, rows: o.multiline ? 3 : undefined, inputmode: o.numeric ? 'decimal' : undefined }, name);
-  return { element: e, value: () => String((e as HTMLInputElement).value ?? '') };
+  return {
+    element: e,
+    value: () => String((e as HTMLInputElement).value ?? ''),
+    set: (v) => {
+      // the attribute fills the control when it upgrades; the property once it has
+      e.setAttribute('value', v);
+      (e as HTMLInputElement).value = v;
+    },
+  };
 }
 
 export function dropdown(name: string, options: string[], testid?: string): Field {
   const e = el('vscode-dropdown', { 'data-testid': testid, name }, ...options.map((o) => el('vscode-option', { value: o }, o)));
-  return { element: e, value: () => String((e as HTMLSelectElement).value ?? options[0] ?? '') };
+  return {
+    element: e,
+    value: () => String((e as HTMLSelectElement).value ?? options[0] ?? ''),
+    set: (v) => {
+      if (!options.includes(v)) return;
+      for (const o of Array.from(e.children)) o.toggleAttribute('selected', o.getAttribute('value') === v);
+      (e as HTMLSelectElement).value = v;
+    },
+  };
 }
 
 export function badge(label: string): HTMLElement {

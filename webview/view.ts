@@ -75,10 +75,16 @@ export class DashboardView {
       const loc = this.last?.errorLocation;
       if (loc) post({ type: 'openLocation', file: loc.file, line: loc.line, column: loc.column });
     });
-    this.tryIt = new TryIt((record) => {
-      const requestId = ++this.requestId;
-      dispatch({ type: 'ui/predicting', requestId });
-      post({ type: 'predict', requestId, record });
+    this.tryIt = new TryIt({
+      predict: (record) => {
+        const requestId = ++this.requestId;
+        dispatch({ type: 'ui/predicting', requestId });
+        post({ type: 'predict', requestId, record });
+      },
+      pickImage: (field) => post({ type: 'pickImage', field }),
+      loadImage: (field, path) => post({ type: 'loadImage', field, path }),
+      image: (field, image, error) => dispatch({ type: 'ui/image', field, image, error }),
+      input: (field, value) => dispatch({ type: 'ui/input', field, value }),
     });
     this.tryItSection.append(this.tryIt.element);
     root.append(
@@ -109,7 +115,10 @@ export class DashboardView {
     this.renderReport(s);
     this.renderServer(s);
     setHidden(this.tryItSection, !s.form);
-    if (s.form) this.tryIt.setForm(s.form);
+    if (s.form) {
+      this.tryIt.setForm(s.form, s.inputs);
+      this.tryIt.showImages(s.images);
+    }
     if (s.prediction !== this.last?.prediction) this.tryIt.showPrediction(s.prediction);
     this.tryIt.setBusy(!!s.busy.predict);
     this.last = s;

@@ -12,6 +12,7 @@ import type { PanelContext } from '../host/context';
 import { dashboardHtml, resourceRoots } from './html';
 import { toPredictionView } from './normalize';
 import { locationAllowed, modelDirOf, readForm, readHistory, readReport, readSnapshot } from './runFiles';
+import { checkImageDataUrl, readImageFile, readWorkspaceImage } from '../host/tryItImage';
 
 const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
 
@@ -213,9 +214,27 @@ export class DashboardPanel {
         await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.One });
         return;
       }
+      case 'pickImage': {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: 'Use This Image',
+          title: `Try it: an image for '${m.field}'`, filters: { 'Images (PNG, JPEG)': ['png', 'jpg', 'jpeg'] },
+          defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+        });
+        if (!picked?.[0]) return;
+        // the person chose this file in the editor's own dialog: it may be anywhere they can read
+        await this.sendImage(m.field, () => readImageFile(picked[0].fsPath));
+        return;
+      }
+      case 'loadImage':
+        // a path from the page: only inside the workspace
+        await this.sendImage(m.field, () => readWorkspaceImage(m.path, workspaceFolderPaths()));
+        return;
       case 'predict':
         await this.guard('predict', async () => {
           const runDir = this.requireRunDir();
+          if (!this.form) this.form = await readForm(runDir).catch(() => null);
+          // image fields carry the image itself (a data: URL the host sent or the page read from a dropped file)
+          for (const f of this.form?.fields ?? []) if (f.kind === 'image') checkImageDataUrl(m.record[f.name], f.name);
           const raw = await this.ctx.runs.predict(modelDirOf(runDir), [m.record]);
           this.post({ type: 'predicted', requestId: m.requestId, predictions: raw.map(toPredictionView) });
         }, (message) => this.post({ type: 'predicted', requestId: m.requestId, error: message }));
@@ -223,6 +242,15 @@ export class DashboardPanel {
       case 'action':
         await this.guard(m.action, () => this.act(m.action));
         return;
+    }
+  }
+
+  private async sendImage(field: string, read: () => Promise<{ name: string; dataUrl: string }>): Promise<void> {
+    try {
+      const { name, dataUrl } = await read();
+      this.post({ type: 'image', field, image: { name, dataUrl } });
+    } catch (err) {
+      this.post({ type: 'image', field, error: errorText(err) });
     }
   }
 

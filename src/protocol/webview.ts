@@ -107,7 +107,12 @@ export type ToWebview =
   | { type: 'saved'; outDir: string; files: string[] }
   | { type: 'server'; server: ServerView | null }
   | { type: 'actionFailed'; action: WebviewAction; message: string }
-  | { type: 'busy'; action: WebviewAction; busy: boolean };
+  | { type: 'busy'; action: WebviewAction; busy: boolean }
+  /** an image for a Try-it field (picked in the host's dialog, or read from a path the page sent), or why not */
+  | { type: 'image'; field: string; image?: TryItImage; error?: string };
+
+/** An image a Try-it field holds: its file name and the image as a PNG/JPEG data: URL (also its thumbnail). */
+export interface TryItImage { name: string; dataUrl: string }
 
 // ---------------------------------------------------------------- webview → host
 
@@ -119,7 +124,11 @@ export type FromWebview =
   | { type: 'predict'; requestId: number; record: Record<string, string | number | boolean | null> }
   | { type: 'copy'; text: string }
   /** open a file at a line (the model file an error points at) */
-  | { type: 'openLocation'; file: string; line?: number; column?: number };
+  | { type: 'openLocation'; file: string; line?: number; column?: number }
+  /** Try it: ask the host's file dialog for an image for this field */
+  | { type: 'pickImage'; field: string }
+  /** Try it: read the image at this path (typed, or dropped from the Explorer); the host checks it is in the workspace */
+  | { type: 'loadImage'; field: string; path: string };
 
 // ---------------------------------------------------------------- checks on arrival
 
@@ -155,6 +164,13 @@ export function parseFromWebview(raw: unknown): Parsed<FromWebview> {
       if (typeof raw.file !== 'string' || !raw.file) return fail("openLocation: 'file' must be a path");
       if ((raw.line !== undefined && !isFiniteNumber(raw.line)) || (raw.column !== undefined && !isFiniteNumber(raw.column))) return fail("openLocation: 'line' and 'column' must be numbers");
       return { ok: true, message: { type: 'openLocation', file: raw.file, line: raw.line as number | undefined, column: raw.column as number | undefined } };
+    case 'pickImage':
+      if (typeof raw.field !== 'string' || !raw.field || raw.field.length > 1000) return fail("pickImage: 'field' must be a field name");
+      return { ok: true, message: { type: 'pickImage', field: raw.field } };
+    case 'loadImage':
+      if (typeof raw.field !== 'string' || !raw.field || raw.field.length > 1000) return fail("loadImage: 'field' must be a field name");
+      if (typeof raw.path !== 'string' || !raw.path || raw.path.length > 4096) return fail("loadImage: 'path' must be a path");
+      return { ok: true, message: { type: 'loadImage', field: raw.field, path: raw.path } };
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);
   }
@@ -199,6 +215,13 @@ export function parseToWebview(raw: unknown): Parsed<ToWebview> {
       return isAction(raw.action) && typeof raw.message === 'string' ? { ok: true, message: raw as ToWebview } : fail("actionFailed: needs 'action' and 'message'");
     case 'busy':
       return isAction(raw.action) && typeof raw.busy === 'boolean' ? { ok: true, message: raw as ToWebview } : fail("busy: needs 'action' and 'busy'");
+    case 'image': {
+      const image = raw.image;
+      const okImage = image === undefined || (isRecord(image) && typeof image.name === 'string' && typeof image.dataUrl === 'string' && /^data:image\/(png|jpeg);base64,/.test(image.dataUrl));
+      return typeof raw.field === 'string' && okImage && (raw.error === undefined || typeof raw.error === 'string')
+        ? { ok: true, message: raw as ToWebview }
+        : fail("image: needs a 'field' and a PNG/JPEG 'image' or an 'error'");
+    }
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);
   }

@@ -233,3 +233,28 @@ test('a run on a SLURM target: queued with the job and SLURM\'s reason, then run
   assert.equal(s.queued?.state, 'REQUEUED');
   assert.equal(s.batchLoss.x.length, 1);
 });
+
+test('Try it inputs, images and the scroll position survive a reload (saved state, then the host’s reset); another run drops them', () => {
+  const png = 'data:image/png;base64,iVBORw0KGgo=';
+  let s = run([
+    { type: 'reset', snapshot: { runDir: '/runs/iris/1', status: 'completed' } },
+    { type: 'ui/input', field: 'sepal_length', value: '5.1' },
+    { type: 'ui/input', field: 'species', value: 'setosa' },
+    { type: 'image', field: 'picture', image: { name: 'cat.png', dataUrl: png } },
+    { type: 'ui/image', field: 'other', error: 'big.gif is not a PNG or JPEG image' },
+    { type: 'ui/scroll', y: 1234 },
+  ]);
+  const back = restore(JSON.parse(JSON.stringify(toSaved(s))));
+  // the reloaded page says `ready`; the host answers with a reset of the same run
+  s = reduce(back, { type: 'reset', snapshot: { runDir: '/runs/iris/1', status: 'completed' } });
+  assert.deepEqual(s.inputs, { sepal_length: '5.1', species: 'setosa' });
+  assert.deepEqual(s.images.picture, { name: 'cat.png', dataUrl: png });
+  assert.deepEqual(s.images.other, { error: 'big.gif is not a PNG or JPEG image' });
+  assert.equal(s.scrollY, 1234);
+  const other = reduce(s, { type: 'reset', snapshot: { runDir: '/runs/iris/2', status: 'completed' } });
+  assert.deepEqual([other.inputs, other.images, other.scrollY], [{}, {}, 0]);
+  // an image too big to keep in the saved state is left out of it, the rest stays
+  const big = reduce(s, { type: 'image', field: 'picture', image: { name: 'big.png', dataUrl: `data:image/png;base64,${'A'.repeat(3_000_000)}` } });
+  assert.equal(restore(JSON.parse(JSON.stringify(toSaved(big)))).images.picture, undefined);
+  assert.deepEqual(restore({ ...toSaved(s), inputs: { a: 1, b: 'x' }, scrollY: -5 }).inputs, { b: 'x' });
+});
