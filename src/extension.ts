@@ -19,6 +19,9 @@ import { RunStatusBar } from './host/statusBar';
 import { registerDashboardSerializer } from './panels/dashboard';
 import { ModelsTreeProvider } from './views/modelsTree';
 
+/** workspaceState key: the run folders whose model servers run (see ServerManager.restore) */
+const DEPLOYED_KEY = 'modelStudio.deployedRuns';
+
 const MODEL_FILES: vscode.DocumentFilter[] = [{ scheme: 'file', pattern: '**/*.model.{yaml,yml,json}' }];
 
 export function activate(ext: vscode.ExtensionContext): void {
@@ -47,7 +50,10 @@ export function activate(ext: vscode.ExtensionContext): void {
       serverPath: path.join(ext.extensionPath, 'dist', 'server.js'),
       log: hostLog,
       settings: { host: settings.serverHost, port: settings.serverPort, env, trusted: () => vscode.workspace.isTrusted },
+      memory: { read: () => ext.workspaceState.get(DEPLOYED_KEY), write: (v) => ext.workspaceState.update(DEPLOYED_KEY, v) },
     });
+    // models deployed when the window reloaded are served again (and their dashboards say so)
+    if (vscode.workspace.isTrusted) servers.restore().catch((err: unknown) => hostLog.warn(`could not restore model servers: ${err instanceof Error ? err.message : String(err)}`));
     const tree = new ModelsTreeProvider(runs);
     const treeView = vscode.window.createTreeView('modelStudio.models', { treeDataProvider: tree, showCollapseAll: true });
     const diagnostics = new ModelDiagnostics();

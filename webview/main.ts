@@ -35,9 +35,27 @@ function start(): void {
   registerUi();
 
   let state = restore(vscode.getState());
+  // After a reload the page scrolls back to where it was once it is tall enough again (the report and the
+  // form arrive after `ready`); a scroll by the person first wins.
+  let scrollTarget = state.scrollY;
   let frame = 0;
   let saveTimer: ReturnType<typeof setTimeout> | undefined;
   const post = (m: FromWebview) => vscode.postMessage(m);
+  // Saving decimates and serialises the state: at most once a second.
+  const saveSoon = () => {
+    saveTimer ??= setTimeout(() => {
+      saveTimer = undefined;
+      vscode.setState(toSaved({ ...state, scrollY: scrollTarget > 0 ? scrollTarget : window.scrollY }));
+    }, 1000);
+  };
+  const restoreScroll = () => {
+    if (scrollTarget <= 0) return;
+    const reachable = document.documentElement.scrollHeight - window.innerHeight;
+    if (reachable < scrollTarget && !state.report && (state.status === 'running' || state.status === 'waiting' || !state.form)) return;
+    window.scrollTo(0, Math.min(scrollTarget, reachable));
+    scrollTarget = 0;
+    root.dataset.scrollRestored = 'true';
+  };
   const schedule = () => {
     if (!frame) frame = requestAnimationFrame(() => {
       frame = 0;
@@ -45,13 +63,12 @@ function start(): void {
       view.render(state);
       // The last render's cost, for the dev harness and the e2e suite to read.
       root.dataset.renderMs = (performance.now() - t).toFixed(2);
+      restoreScroll();
     });
-    // Saving decimates and serialises the state: at most once a second.
-    saveTimer ??= setTimeout(() => {
-      saveTimer = undefined;
-      vscode.setState(toSaved(state));
-    }, 1000);
+    saveSoon();
   };
+  window.addEventListener('scroll', () => saveSoon(), { passive: true });
+  for (const type of ['wheel', 'keydown', 'touchmove', 'mousedown'] as const) window.addEventListener(type, () => { scrollTarget = 0; }, { passive: true });
   const dispatch = (e: DashboardEvent) => {
     state = reduce(state, e);
     schedule();

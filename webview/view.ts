@@ -242,6 +242,7 @@ export class DashboardView {
           button('Copy URL', { onClick: () => this.post({ type: 'copy', text: srv.url }) }),
           button('Copy curl', { onClick: () => this.post({ type: 'copy', text: srv.curl }), testid: 'copy-curl' }),
           button('Stop Server', { onClick: () => this.post({ type: 'action', action: 'stopServer' }), testid: 'btn-stop-server' }))),
+      ...(srv.note ? [h('p', { class: 'muted small server-note', 'data-testid': 'server-note' }, srv.note)] : []),
       code,
     );
   }

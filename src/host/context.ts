@@ -39,7 +39,9 @@ export interface ServerController {
   /** starts (or reuses) a local model server for the run's model */
   deploy(runDir: string): Promise<{ url: string; name: string }>;
   stop(runDir: string): Promise<void>;
-  running(runDir: string): { url: string; name: string } | undefined;
+  running(runDir: string): { url: string; name: string; restored?: boolean } | undefined;
+  /** why the server of a run deployed before the window reloaded did not come back */
+  restoreFailure?(runDir: string): string | undefined;
 }
 
 export interface PanelContext {

@@ -22,7 +22,22 @@ interface Served {
   child: ChildProcess;
   url: string;
   name: string;
+  /** started again by `restore` after the window reloaded */
+  restored?: boolean;
 }
+
+/**
+ * Where the deployed run folders are remembered between windows (the workspace's state), so a window
+ * reload brings their servers back: the extension host, and every process it started, ends with the window.
+ */
+export interface DeployMemory {
+  read(): unknown;
+  write(value: DeployRecord): void | Thenable<void>;
+}
+export interface DeployRecord { runDirs: string[]; /** when the window that served them went away */ endedAt?: number }
+
+/** A window that comes back within this long was reloaded (not closed and opened another day): its servers come back. */
+export const RESTORE_WITHIN_MS = 10 * 60_000;
 
 export class ServerManager implements ServerController {
   private readonly servers = new Map<string, Served>();
@@ -30,11 +45,54 @@ export class ServerManager implements ServerController {
   private readonly changes = new Emitter<{ runDir: string; url?: string }>();
   readonly onDidChange = this.changes.event;
 
-  constructor(private readonly opts: { serverPath: string; settings: ServerSettings; log: HostLog; startTimeoutMs?: number }) {}
+  /** run folders whose server did not come back after a reload, and why */
+  private readonly notRestored = new Map<string, string>();
+  private disposing = false;
 
-  running(runDir: string): { url: string; name: string } | undefined {
+  constructor(private readonly opts: { serverPath: string; settings: ServerSettings; log: HostLog; startTimeoutMs?: number; memory?: DeployMemory }) {}
+
+  running(runDir: string): { url: string; name: string; restored?: boolean } | undefined {
     const s = this.servers.get(path.resolve(runDir));
-    return s && { url: s.url, name: s.name };
+    return s && { url: s.url, name: s.name, ...(s.restored ? { restored: true } : {}) };
+  }
+
+  /** Why the server of a run deployed before the window reloaded did not come back, if it did not. */
+  restoreFailure(runDir: string): string | undefined {
+    return this.notRestored.get(path.resolve(runDir));
+  }
+
+  /**
+   * After a window reload: starts again the servers that were deployed when the window went away (not
+   * after a window was closed and opened much later, nor ones stopped by the person).
+   */
+  async restore(now = Date.now()): Promise<void> {
+    const raw = this.opts.memory?.read();
+    if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as DeployRecord).runDirs)) return;
+    const record = raw as DeployRecord;
+    const runDirs = record.runDirs.filter((d): d is string => typeof d === 'string');
+    if (record.endedAt !== undefined && now - record.endedAt > RESTORE_WITHIN_MS) {
+      await this.remember();
+      return;
+    }
+    await Promise.all(runDirs.map(async (runDir) => {
+      try {
+        await this.deploy(runDir);
+        const s = this.servers.get(path.resolve(runDir));
+        if (s) s.restored = true;
+        this.opts.log.info(`serving ${runDir} again after the window reloaded`);
+        this.changes.fire({ runDir: path.resolve(runDir), url: s?.url });
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        this.notRestored.set(path.resolve(runDir), why);
+        this.opts.log.warn(`the server of ${runDir} did not come back after the window reloaded: ${why}`);
+        this.changes.fire({ runDir: path.resolve(runDir) });
+      }
+    }));
+    await this.remember();
+  }
+
+  private async remember(endedAt?: number): Promise<void> {
+    await this.opts.memory?.write({ runDirs: [...this.servers.keys()], ...(endedAt !== undefined ? { endedAt } : {}) });
   }
 
   list(): Array<{ runDir: string; url: string; name: string }> {
@@ -48,8 +106,10 @@ export class ServerManager implements ServerController {
     if (up) return Promise.resolve(up);
     const pending = this.starting.get(key);
     if (pending) return pending;
+    this.notRestored.delete(key);
     const p = this.start(key).finally(() => this.starting.delete(key));
     this.starting.set(key, p);
+    void p.then(() => this.remember(), () => undefined);
     return p;
   }
 
@@ -58,12 +118,17 @@ export class ServerManager implements ServerController {
     const s = this.servers.get(key);
     if (!s) return;
     this.servers.delete(key);
+    // stopped by the person: it does not come back after a reload (the window going away keeps the list)
+    if (!this.disposing) await this.remember();
     await endChild(s.child, { type: 'shutdown' }, 5000);
     this.opts.log.info(`server for ${key} stopped`);
     this.changes.fire({ runDir: key });
   }
 
+  /** The window goes away (closed or reloaded): servers stop with it and are remembered, with the time. */
   async dispose(): Promise<void> {
+    this.disposing = true;
+    await this.remember(Date.now());
     await Promise.all([...this.servers.keys()].map((k) => this.stop(k)));
     this.changes.dispose();
   }

@@ -87,6 +87,7 @@ export class DashboardPanel {
         if (!runDir || !samePath(e.runDir, runDir)) return;
         const up = ctx.servers.running(runDir);
         this.post({ type: 'server', server: up ? this.serverView(up) : null });
+        this.sayIfNotRestored(runDir);
       }));
     }
   }
@@ -154,6 +155,7 @@ export class DashboardPanel {
       if (this.pending.length) send({ type: 'engine', messages: this.pending.splice(0) });
       const server = runDir ? servers.running(runDir) : undefined;
       send({ type: 'server', server: server ? this.serverView(server) : null });
+      if (runDir) this.sayIfNotRestored(runDir);
       for (const m of this.queue.splice(0)) send(m);
       if (runDir && snapshot.status !== 'running') await this.sendResults();
     } finally {
@@ -183,12 +185,19 @@ export class DashboardPanel {
     }
   }
 
-  private serverView(s: { url: string; name: string }): ServerView {
+  /** A server deployed before the window reloaded that did not come back: the page says so, once. */
+  private sayIfNotRestored(runDir: string): void {
+    const why = this.ctx.servers.restoreFailure?.(runDir);
+    if (why) this.post({ type: 'actionFailed', action: 'deploy', message: `The model server of this run did not come back after the window reloaded (${why}). Deploy again to serve it.` });
+  }
+
+  private serverView(s: { url: string; name: string; restored?: boolean }): ServerView {
     const example: Record<string, unknown> = {};
     for (const f of this.form?.fields ?? []) {
       example[f.name] = f.kind === 'number' ? 0 : f.kind === 'choice' ? f.options[0] ?? '' : '…';
     }
-    return { url: s.url, name: s.name, curl: curlExample(s.url, s.name, example) };
+    const note = s.restored ? 'Started again after the window reloaded (a model server stops with its window and comes back when the window does).' : undefined;
+    return { url: s.url, name: s.name, curl: curlExample(s.url, s.name, example), ...(note ? { note } : {}) };
   }
 
   private async handle(m: FromWebview): Promise<void> {

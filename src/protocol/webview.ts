@@ -89,7 +89,13 @@ export interface TryItForm { task: 'classification' | 'regression'; fields: Form
 /** One prediction, normalised from what `runs.predict` returns. */
 export interface PredictionView { label?: string; value?: number; probabilities?: Array<{ label: string; p: number }> }
 
-export interface ServerView { url: string; name: string; curl: string }
+export interface ServerView {
+  url: string;
+  name: string;
+  curl: string;
+  /** said under the URL, e.g. that the server was started again after the window reloaded */
+  note?: string;
+}
 
 /** metrics.jsonl (or the controller's history) turned into engine messages the reducer already knows. */
 export type HistoryMessage = Extract<EngineMessage, { type: 'runStarted' | 'progress' | 'epochEnded' | 'checkpointSaved' | 'reportReady' | 'done' | 'error' }>;
