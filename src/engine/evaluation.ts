@@ -49,10 +49,11 @@ export async function evaluateOnSplit(e: EvaluateInput): Promise<Report> {
   const model = e.summary
     ? { layers: e.summary.layers.map((l) => ({ name: l.name, type: l.type, outputShape: JSON.stringify(l.outputShape), params: l.params })), totalParams: e.summary.totalParams }
     : undefined;
+  const sample = await sampleRow(prep, split);
   if (prep.task === 'regression') {
     const actual = Float64Array.from(y, (v) => unscaleTarget(prep, v));
     const predicted = Float64Array.from(out.subarray(0, split.n), (v) => unscaleTarget(prep, v));
-    return createReport({ split: e.splitName, regression: evaluateRegression(actual, predicted), model });
+    return createReport({ split: e.splitName, regression: evaluateRegression(actual, predicted), model, sample });
   }
   const classes = prep.label.classes ?? [];
   const probs = classProbabilities(out, split.n, classes.length);
@@ -65,5 +66,15 @@ export async function evaluateOnSplit(e: EvaluateInput): Promise<Report> {
       confidence: m.confidence, record: records[i],
     }));
   }
-  return createReport({ split: e.splitName, classification, model, ...(examples ? { examples } : {}) });
+  return createReport({ split: e.splitName, classification, model, ...(examples ? { examples } : {}), sample });
+}
+
+/** The split's first row with only the model's input features (an image feature: the file's path), for examples a person can send. */
+async function sampleRow(prep: Preprocessing, split: SplitData): Promise<Report['sample']> {
+  if (!split.raw || split.n === 0) return undefined;
+  const [raw] = await split.raw([0]);
+  if (!raw) return undefined;
+  const record: Record<string, unknown> = {};
+  for (const f of prep.features) record[f.name] = f.kind === 'image' ? (raw._path ?? raw[f.name] ?? null) : (raw[f.name] ?? null);
+  return { index: 0, record };
 }

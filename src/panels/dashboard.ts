@@ -7,11 +7,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineMessage } from '../protocol/engine';
-import { curlExample, DASHBOARD_VIEW_TYPE, parseFromWebview, type FromWebview, type RunSnapshot, type ServerView, type ToWebview, type TryItForm, type WebviewAction } from '../protocol/webview';
+import { DASHBOARD_VIEW_TYPE, parseFromWebview, type FromWebview, type RunSnapshot, type ServerView, type ToWebview, type TryItForm, type WebviewAction } from '../protocol/webview';
 import type { PanelContext } from '../host/context';
 import { dashboardHtml, resourceRoots } from './html';
 import { toPredictionView } from './normalize';
-import { locationAllowed, modelDirOf, readForm, readHistory, readReport, readSnapshot } from './runFiles';
+import { deployCurl } from './deployExample';
+import { locationAllowed, modelDirOf, readForm, readHistory, readReport, readSample, readSnapshot } from './runFiles';
 import { checkImageDataUrl, readImageFile, readWorkspaceImage } from '../host/tryItImage';
 
 const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
@@ -27,6 +28,8 @@ export class DashboardPanel {
   private ready = false;
   private queue: ToWebview[] = [];
   private form: TryItForm | null = null;
+  /** report.json's real row of the test split (undefined: not read yet) */
+  private sample: Record<string, unknown> | null | undefined;
   private syncing = false;
   private pending: EngineMessage[] = [];
   private readonly disposables: vscode.Disposable[] = [];
@@ -86,8 +89,10 @@ export class DashboardPanel {
         const runDir = this.target.runDir;
         if (!runDir || !samePath(e.runDir, runDir)) return;
         const up = ctx.servers.running(runDir);
-        this.post({ type: 'server', server: up ? this.serverView(up) : null });
-        this.sayIfNotRestored(runDir);
+        void this.serverView(up).then((server) => {
+          this.post({ type: 'server', server });
+          this.sayIfNotRestored(runDir);
+        });
       }));
     }
   }
@@ -153,8 +158,7 @@ export class DashboardPanel {
       send({ type: 'reset', snapshot });
       if (history.length) send({ type: 'engine', messages: history });
       if (this.pending.length) send({ type: 'engine', messages: this.pending.splice(0) });
-      const server = runDir ? servers.running(runDir) : undefined;
-      send({ type: 'server', server: server ? this.serverView(server) : null });
+      send({ type: 'server', server: await this.serverView(runDir ? servers.running(runDir) : undefined) });
       if (runDir) this.sayIfNotRestored(runDir);
       for (const m of this.queue.splice(0)) send(m);
       if (runDir && snapshot.status !== 'running') await this.sendResults();
@@ -178,7 +182,10 @@ export class DashboardPanel {
         return null;
       }),
     ]);
-    if (report) this.post({ type: 'report', report });
+    if (report) {
+      this.sample = undefined; // read again with the report (Deploy's curl sends its real row)
+      this.post({ type: 'report', report });
+    }
     if (form) {
       this.form = form;
       this.post({ type: 'form', form });
@@ -191,13 +198,15 @@ export class DashboardPanel {
     if (why) this.post({ type: 'actionFailed', action: 'deploy', message: `The model server of this run did not come back after the window reloaded (${why}). Deploy again to serve it.` });
   }
 
-  private serverView(s: { url: string; name: string; restored?: boolean }): ServerView {
-    const example: Record<string, unknown> = {};
-    for (const f of this.form?.fields ?? []) {
-      example[f.name] = f.kind === 'number' ? 0 : f.kind === 'choice' ? f.options[0] ?? '' : '…';
-    }
+  /** What the page shows of a running server: its URL, and a curl command with a real row of the test split. */
+  private async serverView(s: { url: string; name: string; restored?: boolean } | undefined): Promise<ServerView | null> {
+    if (!s) return null;
+    const runDir = this.target.runDir;
+    if (!this.form && runDir) this.form = await readForm(runDir).catch(() => null);
+    if (this.sample === undefined && runDir) this.sample = await readSample(runDir).catch(() => null);
+    const curl = await deployCurl(s.url, s.name, this.form, this.sample ?? null);
     const note = s.restored ? 'Started again after the window reloaded (a model server stops with its window and comes back when the window does).' : undefined;
-    return { url: s.url, name: s.name, curl: curlExample(s.url, s.name, example), ...(note ? { note } : {}) };
+    return { url: s.url, name: s.name, curl, ...(note ? { note } : {}) };
   }
 
   private async handle(m: FromWebview): Promise<void> {
@@ -287,7 +296,7 @@ export class DashboardPanel {
         this.post({ type: 'busy', action: 'deploy', busy: true });
         if (!this.form) this.form = await readForm(runDir).catch(() => null);
         const server = await servers.deploy(runDir);
-        this.post({ type: 'server', server: this.serverView(server) });
+        this.post({ type: 'server', server: await this.serverView(server) });
         return;
       }
       case 'stopServer': {

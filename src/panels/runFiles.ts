@@ -109,3 +109,11 @@ export async function readForm(runDir: string): Promise<TryItForm | null> {
   const raw = await readJson(path.join(modelDir, 'preprocessing.json'));
   return raw === undefined ? null : toTryItForm(raw, modelDir);
 }
+
+/** The real row of the evaluated split that report.json keeps for examples (`sample.record`), if any. */
+export async function readSample(runDir: string): Promise<Record<string, unknown> | null> {
+  const raw = await readJson(path.join(runDir, 'report.json')).catch(() => undefined);
+  const sample = typeof raw === 'object' && raw !== null ? (raw as { sample?: unknown }).sample : undefined;
+  const record = typeof sample === 'object' && sample !== null ? (sample as { record?: unknown }).record : undefined;
+  return typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as Record<string, unknown>) : null;
+}

@@ -36,6 +36,11 @@ export interface Report {
   regression?: RegressionReport;
   model?: ReportModelSummary;
   examples?: ReportExample[];
+  /**
+   * One real row of the evaluated split as a served model takes it: the raw value of each input feature
+   * (an image feature holds the image file's path). Deploy's curl example sends it.
+   */
+  sample?: { index: number; record: Record<string, unknown> };
 }
 
 export const REPORT_JSON = 'report.json';
@@ -67,6 +72,7 @@ export function createReport(parts: {
   regression?: RegressionReport;
   model?: ReportModelSummary;
   examples?: ReportExample[];
+  sample?: Report['sample'];
   createdAt?: Date;
 }): Report {
   const { classification, regression } = parts;
@@ -83,6 +89,7 @@ export function createReport(parts: {
     ...(regression ? { regression } : {}),
     ...(parts.model ? { model: parts.model } : {}),
     ...(parts.examples ? { examples: parts.examples } : {}),
+    ...(parts.sample ? { sample: parts.sample } : {}),
   };
 }
 

@@ -16,8 +16,13 @@ test('the iris example reaches ≥ 0.9 test accuracy on the embedded default (wa
   assert.match(record.backend?.device ?? '', /^wasm \(SIMD, 1 thread; Model Studio kernels on \d+ threads?(, relaxed SIMD)?\)$/);
   assert.ok(record.backend?.kernels?.active.includes('_FusedMatMul'), JSON.stringify(record.backend?.kernels));
   assert.equal(record.specPath, ws.modelFile);
-  const report = JSON.parse(fs.readFileSync(path.join(outcome.runDir, 'report.json'), 'utf8')) as { split: string; classification: { confusion: number[][] } };
+  const report = JSON.parse(fs.readFileSync(path.join(outcome.runDir, 'report.json'), 'utf8')) as { split: string; classification: { confusion: number[][] }; sample?: { record: Record<string, unknown> } };
   assert.equal(report.split, 'test');
+  // a real row of the test split, its features only (Deploy's curl sends it)
+  const sample = report.sample?.record ?? {};
+  assert.deepEqual(Object.keys(sample), ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+  const rows = fs.readFileSync(path.join(ws.dir, 'iris.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 4).map(Number).join(','));
+  assert.ok(rows.includes(Object.values(sample).map(Number).join(',')), `not a row of iris.csv: ${JSON.stringify(sample)}`);
 });
 
 test('a model file error carries its line and column', async () => {
