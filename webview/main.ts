@@ -46,12 +46,25 @@ function start(): void {
     saveTimer ??= setTimeout(() => {
       saveTimer = undefined;
       vscode.setState(toSaved({ ...state, scrollY: scrollTarget > 0 ? scrollTarget : window.scrollY }));
+      // how many times the state was saved, for the e2e suite to wait on before it reloads the window
+      root.dataset.saves = String(Number(root.dataset.saves ?? 0) + 1);
     }, 1000);
   };
+  let giveUpAt = 0;
   const restoreScroll = () => {
     if (scrollTarget <= 0) return;
     const reachable = document.documentElement.scrollHeight - window.innerHeight;
-    if (reachable < scrollTarget && !state.report && (state.status === 'running' || state.status === 'waiting' || !state.form)) return;
+    if (reachable < scrollTarget) {
+      // not tall enough yet: the report and the form come after `ready`, and lay out over a few frames;
+      // once both are here (or the run has none), take what can be reached after a moment
+      const settled = (state.report && state.form) || state.status === 'failed';
+      if (!settled) return;
+      giveUpAt ||= performance.now() + 2000;
+      if (performance.now() < giveUpAt) {
+        requestAnimationFrame(restoreScroll);
+        return;
+      }
+    }
     window.scrollTo(0, Math.min(scrollTarget, reachable));
     scrollTarget = 0;
     root.dataset.scrollRestored = 'true';

@@ -146,11 +146,12 @@ export function reduce(state: DashboardState, event: DashboardEvent): DashboardS
       return { ...state, prediction: { requestId: event.requestId }, busy: { ...state.busy, predict: true } };
     case 'ui/dismiss':
       return { ...state, notice: undefined };
+    // a changed input makes the prediction shown a stale one: it goes
     case 'ui/input':
-      return { ...state, inputs: { ...state.inputs, [event.field]: event.value } };
+      return { ...state, inputs: { ...state.inputs, [event.field]: event.value }, prediction: undefined };
     case 'image':
     case 'ui/image':
-      return { ...state, images: { ...state.images, [event.field]: event.image ?? { error: event.error ?? 'no image' } } };
+      return { ...state, images: { ...state.images, [event.field]: event.image ?? { error: event.error ?? 'no image' } }, prediction: undefined };
     case 'ui/scroll':
       return { ...state, scrollY: event.y };
   }
@@ -200,9 +201,15 @@ function reduceEngine(state: DashboardState, m: EngineMessage): DashboardState {
     }
     case 'epochEnded': {
       const row: EpochRow = { epoch: m.epoch, logs: { ...m.logs }, elapsedMs: m.elapsedMs };
-      const rows = state.epochLogs.filter((r) => r.epoch !== m.epoch);
-      rows.push(row);
-      rows.sort((a, b) => a.epoch - b.epoch);
+      const last = state.epochLogs[state.epochLogs.length - 1];
+      let rows = state.epochLogs;
+      // the next epoch (almost always): appended in place, O(1), like the batch series; a replay: replaced
+      if (!last || last.epoch < m.epoch) rows.push(row);
+      else {
+        rows = rows.filter((r) => r.epoch !== m.epoch);
+        rows.push(row);
+        rows.sort((a, b) => a.epoch - b.epoch);
+      }
       return { ...state, epochLogs: rows, epoch: Math.max(state.epoch, m.epoch), epochs: m.epochs || state.epochs, elapsedMs: Math.max(state.elapsedMs, m.elapsedMs) };
     }
     case 'checkpointSaved':

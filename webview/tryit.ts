@@ -36,6 +36,8 @@ export class TryIt {
   private fields: Array<{ spec: FormField; field: Field }> = [];
   private images = new Map<string, ImageSlot>();
   private shownImages: Record<string, TryItImage | { error: string }> | undefined;
+  /** image fields the person just chose, dropped or typed a path for: when the image arrives, predict */
+  private readonly awaited = new Set<string>();
   private submit: HTMLElement | undefined;
 
   constructor(private readonly events: TryItEvents) {}
@@ -60,6 +62,7 @@ export class TryIt {
   /** Thumbnails and errors of the image fields, from the state. */
   showImages(images: Record<string, TryItImage | { error: string }>): void {
     if (images === this.shownImages) return;
+    const before = this.shownImages;
     this.shownImages = images;
     for (const [name, slot] of this.images) {
       const v = images[name];
@@ -77,6 +80,11 @@ export class TryIt {
         slot.caption.className = v && 'error' in v ? 'image-caption error' : 'image-caption muted';
       }
     }
+    // an image just chosen or dropped: show what the model makes of it at once (when every field has one)
+    const arrived = [...this.awaited].filter((name) => images[name] !== before?.[name]);
+    for (const name of arrived) this.awaited.delete(name);
+    const complete = this.fields.length === 0 && [...this.images.values()].every((slot) => slot.image);
+    if (arrived.some((name) => this.images.get(name)?.image) && complete) this.events.predict(this.record());
   }
 
   record(): PredictRecord {
@@ -147,7 +155,7 @@ export class TryIt {
     const thumb = h('img', { class: 'image-thumb', 'data-testid': `image-${name}`, alt: '' });
     const caption = h('span', { class: 'image-caption muted', 'data-testid': `image-caption-${name}` }, 'Drop a PNG or JPEG here');
     const zone = h('div', { class: 'drop-zone', 'data-testid': `drop-${name}`, tabindex: 0, title: 'Drop an image file here (from the Explorer, hold Shift while dropping)' }, thumb, caption);
-    const path = textField(name, { placeholder: 'or a path in the workspace, then Enter', testid: `path-${name}` });
+    const path = textField(name, { label: 'or its path in the workspace (Enter to load)', placeholder: 'e.g. data/cat/cat_001.png', testid: `path-${name}` });
     if (typed) path.set(typed);
     const slot: ImageSlot = { spec, zone, thumb, caption, path };
     this.images.set(name, slot);
@@ -155,6 +163,7 @@ export class TryIt {
     path.element.addEventListener('keydown', (e) => {
       if ((e as KeyboardEvent).key !== 'Enter' || !path.value().trim()) return;
       this.events.input(name, path.value());
+      this.awaited.add(name);
       this.events.loadImage(name, path.value().trim());
     });
     zone.addEventListener('dragover', (e) => {
@@ -167,13 +176,18 @@ export class TryIt {
       zone.classList.remove('dragging');
       this.dropped(name, e.dataTransfer);
     });
-    zone.addEventListener('click', () => this.events.pickImage(name));
-    const choose = button('Choose Image…', { testid: `choose-${name}`, onClick: () => this.events.pickImage(name) });
+    const pick = () => {
+      this.awaited.add(name);
+      this.events.pickImage(name);
+    };
+    zone.addEventListener('click', pick);
+    const choose = button('Choose Image…', { testid: `choose-${name}`, onClick: pick });
     return h('div', { class: 'image-field' }, h('span', { class: 'field-label' }, name), zone, h('div', { class: 'image-actions' }, choose, path.element));
   }
 
   private dropped(name: string, data: DataTransfer | null): void {
     if (!data) return;
+    this.awaited.add(name);
     const file = data.files?.[0];
     if (file) {
       if (!IMAGE_TYPES.has(file.type)) return this.events.image(name, undefined, `${file.name} is not a PNG or JPEG image`);

@@ -43,8 +43,8 @@ export function checkbox(label: string, checked: boolean, onChange: (checked: bo
 /** A value-holding control (text field, text area, dropdown) with a uniform way to read and fill it. */
 export interface Field { element: HTMLElement; value(): string; set(value: string): void }
 
-export function textField(name: string, o: { placeholder?: string; multiline?: boolean; numeric?: boolean; testid?: string }): Field {
-  const e = el(o.multiline ? 'vscode-text-area' : 'vscode-text-field', { placeholder: o.placeholder, 'data-testid': o.testid, name, rows: o.multiline ? 3 : undefined, inputmode: o.numeric ? 'decimal' : undefined }, name);
+export function textField(name: string, o: { placeholder?: string; multiline?: boolean; numeric?: boolean; testid?: string; label?: string }): Field {
+  const e = el(o.multiline ? 'vscode-text-area' : 'vscode-text-field', { placeholder: o.placeholder, 'data-testid': o.testid, name, rows: o.multiline ? 3 : undefined, inputmode: o.numeric ? 'decimal' : undefined }, o.label ?? name);
   return {
     element: e,
     value: () => String((e as HTMLInputElement).value ?? ''),

@@ -26,7 +26,7 @@ export class DashboardView {
   private readonly errorLink = h('a', { href: '#', class: 'error-link', 'data-testid': 'error-location', hidden: true });
   private readonly errorBox = h('div', { class: 'notice error', 'data-testid': 'run-error', hidden: true }, this.errorText, this.errorLink);
   private shownReportKey = '';
-  private readonly notice = h('div', { class: 'notice', hidden: true });
+  private readonly notice = h('div', { class: 'notice', 'data-testid': 'notice', hidden: true });
   private readonly stopReason = h('p', { class: 'muted stop-reason', 'data-testid': 'stop-reason', hidden: true });
   private readonly serverBox = h('div', { class: 'server card', 'data-testid': 'server', hidden: true });
   private readonly buttons: Record<string, HTMLElement> = {};

@@ -76,11 +76,8 @@ export class ServerManager implements ServerController {
     }
     await Promise.all(runDirs.map(async (runDir) => {
       try {
-        await this.deploy(runDir);
-        const s = this.servers.get(path.resolve(runDir));
-        if (s) s.restored = true;
+        await this.deploy(runDir, { restored: true });
         this.opts.log.info(`serving ${runDir} again after the window reloaded`);
-        this.changes.fire({ runDir: path.resolve(runDir), url: s?.url });
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         this.notRestored.set(path.resolve(runDir), why);
@@ -99,7 +96,7 @@ export class ServerManager implements ServerController {
     return [...this.servers.entries()].map(([runDir, s]) => ({ runDir, url: s.url, name: s.name }));
   }
 
-  deploy(runDir: string): Promise<{ url: string; name: string }> {
+  deploy(runDir: string, how: { restored?: boolean } = {}): Promise<{ url: string; name: string }> {
     if (this.opts.settings.trusted && !this.opts.settings.trusted()) return Promise.reject(new Error(UNTRUSTED_MESSAGE));
     const key = path.resolve(runDir);
     const up = this.running(key);
@@ -107,7 +104,7 @@ export class ServerManager implements ServerController {
     const pending = this.starting.get(key);
     if (pending) return pending;
     this.notRestored.delete(key);
-    const p = this.start(key).finally(() => this.starting.delete(key));
+    const p = this.start(key, how.restored === true).finally(() => this.starting.delete(key));
     this.starting.set(key, p);
     void p.then(() => this.remember(), () => undefined);
     return p;
@@ -133,7 +130,7 @@ export class ServerManager implements ServerController {
     this.changes.dispose();
   }
 
-  private start(runDir: string): Promise<{ url: string; name: string }> {
+  private start(runDir: string, restored: boolean): Promise<{ url: string; name: string }> {
     const { settings, log } = this.opts;
     const child = fork(this.opts.serverPath, [], { cwd: path.dirname(this.opts.serverPath), env: settings.env(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json', execArgv: [] });
     for (const stream of [child.stdout, child.stderr]) {
@@ -165,7 +162,7 @@ export class ServerManager implements ServerController {
         } else if (m.type === 'listening' && !settled) {
           settled = true;
           clearTimeout(timer);
-          this.servers.set(runDir, { child, url: m.url, name: m.name });
+          this.servers.set(runDir, { child, url: m.url, name: m.name, ...(restored ? { restored } : {}) });
           log.info(`serving ${m.name} from ${runDir} at ${m.url} (backend ${m.backend})`);
           this.changes.fire({ runDir, url: m.url });
           resolve({ url: m.url, name: m.name });

@@ -20,6 +20,9 @@ const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders 
 export interface DashboardTarget { runDir?: string; runKey?: string }
 
 /** Engine messages that change what the dashboard shows (logs and replies to other requests do not). */
+/** How often live engine messages go to the page, at most (10 a second). */
+const FLUSH_MS = 100;
+
 const SHOWN: ReadonlySet<EngineMessage['type']> = new Set(['dataProgress', 'runStarted', 'progress', 'epochEnded', 'checkpointSaved', 'reportReady', 'done', 'error']);
 
 export class DashboardPanel {
@@ -28,6 +31,11 @@ export class DashboardPanel {
   private ready = false;
   private queue: ToWebview[] = [];
   private form: TryItForm | null = null;
+  /** live engine messages waiting for the next batch to the page */
+  private outbox: EngineMessage[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** counts the server views being built, so only the newest is posted */
+  private serverSeq = 0;
   /** report.json's real row of the test split (undefined: not read yet) */
   private sample: Record<string, unknown> | null | undefined;
   private syncing = false;
@@ -89,7 +97,10 @@ export class DashboardPanel {
         const runDir = this.target.runDir;
         if (!runDir || !samePath(e.runDir, runDir)) return;
         const up = ctx.servers.running(runDir);
+        // views are built asynchronously: only the newest one is posted (an older one may finish later)
+        const seq = ++this.serverSeq;
         void this.serverView(up).then((server) => {
+          if (seq !== this.serverSeq) return;
           this.post({ type: 'server', server });
           this.sayIfNotRestored(runDir);
         });
@@ -125,10 +136,21 @@ export class DashboardPanel {
       this.target.runDir = message.runDir;
       this.updateTitle();
     }
-    this.post({ type: 'engine', messages: [message] });
+    // A small model ends an epoch every few milliseconds: one postMessage per engine message floods the
+    // page (and the workbench that relays it) so badly that it stops painting. Messages go out in batches,
+    // at most every FLUSH_MS; the start, the end and errors go at once.
+    this.outbox.push(message);
+    if (message.type === 'runStarted' || message.type === 'done' || message.type === 'error') this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
     if (message.type === 'done' || message.type === 'reportReady') {
       this.sendResults().catch((err: unknown) => this.ctx.log.warn(`dashboard: ${errorText(err)}`));
     }
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.outbox.length) this.post({ type: 'engine', messages: this.outbox.splice(0) });
   }
 
   /** Everything the page needs, after each `ready`. */
@@ -158,7 +180,9 @@ export class DashboardPanel {
       send({ type: 'reset', snapshot });
       if (history.length) send({ type: 'engine', messages: history });
       if (this.pending.length) send({ type: 'engine', messages: this.pending.splice(0) });
-      send({ type: 'server', server: await this.serverView(runDir ? servers.running(runDir) : undefined) });
+      const seq = ++this.serverSeq;
+      const server = await this.serverView(runDir ? servers.running(runDir) : undefined);
+      if (seq === this.serverSeq) send({ type: 'server', server });
       if (runDir) this.sayIfNotRestored(runDir);
       for (const m of this.queue.splice(0)) send(m);
       if (runDir && snapshot.status !== 'running') await this.sendResults();
@@ -296,13 +320,16 @@ export class DashboardPanel {
         this.post({ type: 'busy', action: 'deploy', busy: true });
         if (!this.form) this.form = await readForm(runDir).catch(() => null);
         const server = await servers.deploy(runDir);
-        this.post({ type: 'server', server: await this.serverView(server) });
+        const seq = ++this.serverSeq;
+        const view = await this.serverView(server);
+        if (seq === this.serverSeq) this.post({ type: 'server', server: view });
         return;
       }
       case 'stopServer': {
         const runDir = this.requireRunDir();
         this.post({ type: 'busy', action: 'stopServer', busy: true });
         await servers.stop(runDir);
+        this.serverSeq += 1;
         this.post({ type: 'server', server: null });
         return;
       }
@@ -349,6 +376,7 @@ export class DashboardPanel {
   }
 
   dispose(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     DashboardPanel.open.delete(this);
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();

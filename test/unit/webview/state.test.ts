@@ -258,3 +258,11 @@ test('Try it inputs, images and the scroll position survive a reload (saved stat
   assert.equal(restore(JSON.parse(JSON.stringify(toSaved(big)))).images.picture, undefined);
   assert.deepEqual(restore({ ...toSaved(s), inputs: { a: 1, b: 'x' }, scrollY: -5 }).inputs, { b: 'x' });
 });
+
+test('a changed Try-it input or image clears the prediction shown (it would be a stale one)', () => {
+  const predicted = run([{ type: 'predicted', requestId: 1, predictions: [{ label: 'dark', probabilities: [{ label: 'dark', p: 0.9 }, { label: 'light', p: 0.1 }] }] }]);
+  assert.ok(predicted.prediction);
+  assert.equal(reduce(predicted, { type: 'ui/input', field: 'x1', value: '2' }).prediction, undefined);
+  assert.equal(reduce(predicted, { type: 'image', field: 'image', image: { name: 'b.png', dataUrl: 'data:image/png;base64,AAAA' } }).prediction, undefined);
+  assert.equal(reduce(predicted, { type: 'ui/image', field: 'image', error: 'not an image' }).prediction, undefined);
+});
