@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { openPendingExample } from './commands/openExample';
 import { ModelCodeLens } from './diagnostics/codeLens';
-import { ModelDiagnostics } from './diagnostics/modelDiagnostics';
+import { isModelFile, ModelDiagnostics } from './diagnostics/modelDiagnostics';
 import { registerSchemaHelp } from './diagnostics/schemaHelp';
 import type { HostContext } from './host/hostContext';
 import { filteredLog } from './host/log';
@@ -57,7 +57,7 @@ export function activate(ext: vscode.ExtensionContext): void {
     const tree = new ModelsTreeProvider(runs);
     const treeView = vscode.window.createTreeView('modelStudio.models', { treeDataProvider: tree, showCollapseAll: true });
     const diagnostics = new ModelDiagnostics();
-    const ctx: HostContext = { ext, extensionUri: ext.extensionUri, log, hostLog, runs, servers, tree, treeView, diagnostics, nativeDir };
+    const ctx: HostContext = { ext, extensionUri: ext.extensionUri, log, hostLog, runs, servers, tree, treeView, diagnostics, nativeDir, recent: {} };
     // deactivate() waits for these: a run is asked to stop (and save) before the window goes
     shutdown = () => Promise.all([runs.dispose(), servers.dispose()]).then(() => undefined);
     ext.subscriptions.push(
@@ -69,6 +69,9 @@ export function activate(ext: vscode.ExtensionContext): void {
       ...registerSchemaHelp(MODEL_FILES),
       registerDashboardSerializer(ctx),
       ...registerCommands(ctx),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e?.document.uri.scheme === 'file' && isModelFile(e.document.uri.fsPath)) ctx.recent.modelFile = e.document.uri.fsPath;
+      }),
       runs.onDidChangeRun((r) => {
         if (r.status === 'failed' && r.proc.hasExited) showFailure(ctx, r.lastError ?? 'the run failed', r.runDir);
       }),

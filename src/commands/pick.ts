@@ -39,8 +39,11 @@ export async function pickModelFile(ctx: HostContext, arg: unknown, purpose: str
     throw new Cancelled();
   }
   if (models.length === 1) return models[0].specPath;
+  // the model file last shown in an editor comes first (the walkthrough's Train after Open Example)
+  const recent = ctx.recent.modelFile && path.resolve(ctx.recent.modelFile);
+  const ordered = [...models].sort((a, b) => Number(path.resolve(b.specPath) === recent) - Number(path.resolve(a.specPath) === recent));
   const picked = await vscode.window.showQuickPick(
-    models.map((m) => ({ label: m.name, description: vscode.workspace.asRelativePath(m.uri), specPath: m.specPath })),
+    ordered.map((m) => ({ label: m.name, description: vscode.workspace.asRelativePath(m.uri), detail: path.resolve(m.specPath) === recent ? 'last opened' : undefined, specPath: m.specPath })),
     { title: `Model Studio: ${purpose}`, placeHolder: 'Which model file?' },
   );
   if (!picked) throw new Cancelled();

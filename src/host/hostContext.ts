@@ -17,4 +17,6 @@ export interface HostContext extends PanelContext {
   diagnostics: ModelDiagnostics;
   /** where Install Native Backend puts @tensorflow/tfjs-node(-gpu); the engine gets it as MODEL_STUDIO_NATIVE_DIR */
   nativeDir: string;
+  /** the model file last shown in an editor: offered first when a command must ask which one */
+  recent: { modelFile?: string };
 }
