@@ -29,7 +29,7 @@ export function modelFileText(t: TemplateInput): string {
   const head = [
     `# ${t.name}: ${describe(t)}`,
     '# Train it with "Model Studio: Train Model" (or the ▶ Train link above), or from a terminal:',
-    `#   model-studio train ${t.name}.model.yaml`,
+    `#   npx model-studio train ${t.name}.model.yaml`,
     '# Hover a key to read what it does; Ctrl+Space lists the keys and values that fit.',
     `name: ${q(t.name)}                 # names the run folders (runs/${t.name}/…) and the served model`,
     `task: ${t.task === 'regression' ? 'regression' : 'classification'}`,
