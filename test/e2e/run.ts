@@ -1,15 +1,17 @@
 /**
  * End-to-end tests in a real VS Code workbench: code-server (VS Code 1.100 for the browser, from npm,
- * pinned in test/e2e/tools) on 127.0.0.1, the extension loaded from this checkout's build, driven from
- * Debian's Chromium with playwright-core. Builds nothing: run `npm run build` first, and
- * `bash test/e2e/setup.sh` once. Every wait polls an observable result.
+ * pinned in test/e2e/tools) on 127.0.0.1, driven from Debian's Chromium with playwright-core. The
+ * extension under test is this platform's VSIX from `npm run package`, installed the way a user installs
+ * it (`code-server --install-extension`); `--checkout` loads this checkout's dist/ instead (quicker while
+ * developing). Builds nothing: run `npm run package` (and `npm run build`: scenarios use the checkout's CLI)
+ * first, and `bash test/e2e/setup.sh` once. Every wait polls an observable result.
  *
  * Two passes over the one list of scenarios (test/e2e/scenarios/), each in a fresh workspace:
  * 1. through the UI (each scenario's `workbench`), as a person would;
  * 2. through the API (each scenario's `api`: test/e2e/vscode/suite.ts, what `npm run test:vscode` runs in
  *    desktop VS Code), in code-server's extension host.
  *
- *   npm run test:e2e [-- [--ui | --api] scenario-name-substring…]
+ *   npm run test:e2e [-- [--ui | --api] [--checkout] scenario-name-substring…]
  *
  * Screenshots go to test-results/e2e/. The last line is "N passed, N failed".
  */
@@ -33,6 +35,10 @@ const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const resultsDir = path.join(root, 'test-results', 'e2e');
 const args = process.argv.slice(2);
 const passes = { ui: !args.includes('--api'), api: !args.includes('--ui') };
+const fromCheckout = args.includes('--checkout');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+/** The VSIX of this platform that `npm run package` wrote. */
+const vsix = path.join(root, 'build', 'package', `${pkg.name}-${process.platform}-${process.arch}-${pkg.version}.vsix`);
 const only = args.filter((a) => !a.startsWith('--'));
 const started = Date.now();
 const log = (...a: unknown[]) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`, ...a);
@@ -82,6 +88,8 @@ const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost
 interface Session {
   work: string;
   ws: string;
+  /** the folder of the extension under test: where the VSIX was installed, or the checkout */
+  extension: string;
   base: string;
   page: Page;
   serverLog: string[];
@@ -99,11 +107,10 @@ async function openSession(env: (work: string, ws: string) => NodeJS.ProcessEnv 
   await fsp.cp(path.join(here, 'fixtures', 'ws'), ws, { recursive: true });
   await fsp.mkdir(path.join(work, 'ud', 'User'), { recursive: true });
   await fsp.writeFile(path.join(work, 'ud', 'User', 'settings.json'), JSON.stringify(SETTINGS, null, 2));
-  // the extension, as installed: a link named publisher.name-version to this checkout
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
   const extDir = path.join(work, 'ext');
   await fsp.mkdir(extDir, { recursive: true });
-  await fsp.symlink(root, path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`), 'dir');
+  const serverEnv = { ...process.env, ...env(work, ws), XDG_CONFIG_HOME: path.join(work, 'xdg'), XDG_DATA_HOME: path.join(work, 'xdg'), EXTENSIONS_GALLERY: '{}', SERVICE_URL: '', ITEM_URL: '' };
+  const extension = fromCheckout ? await linkCheckout(extDir) : await installVsix(extDir, path.join(work, 'ud'), serverEnv);
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -115,7 +122,7 @@ async function openSession(env: (work: string, ws: string) => NodeJS.ProcessEnv 
     '--ignore-last-opened', ws,
   ], {
     cwd: work,
-    env: { ...process.env, ...env(work, ws), XDG_CONFIG_HOME: path.join(work, 'xdg'), XDG_DATA_HOME: path.join(work, 'xdg'), EXTENSIONS_GALLERY: '{}', SERVICE_URL: '', ITEM_URL: '' },
+    env: serverEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: everything it started ends with it
   });
@@ -150,7 +157,7 @@ async function openSession(env: (work: string, ws: string) => NodeJS.ProcessEnv 
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
   return {
-    work, ws, base, page, serverLog, blocked,
+    work, ws, extension, base, page, serverLog, blocked,
     async saveLogs(prefix) {
       const logFile = path.join(resultsDir, `${prefix}code-server.log`);
       await fsp.writeFile(logFile, serverLog.join(''));
@@ -174,6 +181,24 @@ async function openSession(env: (work: string, ws: string) => NodeJS.ProcessEnv 
   };
 }
 
+/** The extension as a user installs it: `code-server --install-extension <this platform's VSIX>`. Its folder. */
+async function installVsix(extDir: string, userData: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [codeServerEntry, '--user-data-dir', userData, '--extensions-dir', extDir, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+  const prefix = `${pkg.publisher}.${pkg.name}-`.toLowerCase();
+  const installed = (await fsp.readdir(extDir)).find((d) => d.toLowerCase().startsWith(prefix));
+  if (r.status !== 0 || !installed) fail(`code-server --install-extension ${vsix} failed:\n${r.stdout}${r.stderr}`);
+  log(`installed ${path.basename(vsix)} as ${installed} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  return path.join(extDir, installed);
+}
+
+/** The checkout itself as the installed extension (`--checkout`): a link named publisher.name-version. */
+async function linkCheckout(extDir: string): Promise<string> {
+  const link = path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+  await fsp.symlink(root, link, 'dir');
+  return root;
+}
+
 const wanted = (name: string) => !only.length || only.some((o) => name.includes(o));
 
 /** Pass 1: each scenario's `workbench`, through the UI, with a screenshot after each. */
@@ -186,7 +211,7 @@ async function uiPass(): Promise<SuiteResult> {
   await page.locator('.activitybar .action-item [aria-label^="Model Studio"]').first().waitFor({ timeout: 60_000 });
   log('workbench is up');
 
-  const world: World = { ws, root, log };
+  const world: World = { ws, root, extension: session.extension, log };
   const wb = new Workbench(page, resultsDir);
   const result: SuiteResult = { passed: 0, failed: 0, skipped: 0, lines: [] };
   const shots: string[] = [];
@@ -231,7 +256,8 @@ async function apiPass(): Promise<SuiteResult> {
   const { page, ws, base, work } = session;
   const suite = await bundleSuite(path.join(work, 'suite.js'));
   const remote = (p: string) => `vscode-remote://${new URL(base).host}${p}`;
-  const payload = JSON.stringify([['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(suite)]]);
+  // the installed extension's folder is the one under development: the API suite tests what the VSIX holds
+  const payload = JSON.stringify([['extensionDevelopmentPath', remote(session.extension)], ['extensionTestsPath', remote(suite)]]);
   await page.goto(`${base}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`);
   log('API suite started in the extension host');
   const result = await until('the API suite to finish', async () => JSON.parse(await fsp.readFile(path.join(work, 'api-result.json'), 'utf8')) as SuiteResult, 600_000, 500)
@@ -243,9 +269,11 @@ async function apiPass(): Promise<SuiteResult> {
 }
 
 async function main(): Promise<void> {
-  for (const f of ['dist/extension.js', 'dist/engine.js']) {
+  for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/cli.js']) {
     if (!existsSync(path.join(root, f))) fail(`${f} is missing: run \`npm run build\` first`);
   }
+  if (!fromCheckout && !existsSync(vsix)) fail(`${path.relative(root, vsix)} is missing: run \`npm run package\` first (or test the checkout with \`npm run test:e2e -- --checkout\`)`);
+  log(fromCheckout ? 'the extension under test: this checkout (--checkout)' : `the extension under test: ${path.relative(root, vsix)}, installed`);
   if (!existsSync(codeServerEntry)) fail('code-server is not installed: run `bash test/e2e/setup.sh` first');
   if (!existsSync(chromiumPath)) fail(`no Chromium at ${chromiumPath}: run \`bash test/e2e/setup.sh\` (apt-get install chromium) or set CHROMIUM_PATH`);
   await fsp.rm(resultsDir, { recursive: true, force: true });

@@ -27,7 +27,11 @@ export class Workbench {
     const input = this.input;
     // a panel that takes the focus as it opens (the dashboard) closes the quick input: open it again
     await until('the quick input', async () => {
-      if (!(await input.isVisible())) await this.page.locator('.command-center .command-center-center').first().click();
+      if (!(await input.isVisible())) {
+        await this.page.locator('.command-center .command-center-center').first().click();
+        // away from the command center: its hover ("Search ws — …") would cover the editor tabs below it
+        await this.page.mouse.move(700, (this.page.viewportSize()?.height ?? 900) - 6);
+      }
       return input.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
     }, 30_000, 0);
     await input.fill(value);
@@ -106,6 +110,28 @@ export class Workbench {
   /** The dashboard webview's own document (two iframes down). */
   dashboard(): FrameLocator {
     return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
+
+  /** The text of Model Studio's status bar item ('' when it is hidden). */
+  async statusBarText(): Promise<string> {
+    const item = this.page.locator('.part.statusbar .statusbar-item').filter({ hasText: /·/ }).first();
+    return ((await item.count()) ? (await item.textContent()) ?? '' : '').replace(/\s+/g, ' ').trim();
+  }
+
+  /**
+   * Waits until the dashboard shows the run as `status` (its header badge) with its epoch counter, and
+   * returns the epoch it shows: a painted page, not a blank frame.
+   */
+  async dashboardShows(status: string, epochs: number): Promise<number> {
+    const frame = this.dashboard();
+    await until(`the dashboard showing ${status}`, async () => (await frame.locator('[data-testid="status"]').textContent({ timeout: 1000 }))?.trim() === status, 60_000);
+    const text = await until('the epoch counter', async () => {
+      const t = (await frame.locator('[data-testid="stat-epoch"]').textContent({ timeout: 1000 }))?.trim() ?? '';
+      return new RegExp(`^\\d+ / ${epochs}$`).test(t) && t;
+    }, 20_000);
+    const points = Number(await frame.locator('[data-testid="chart-loss"]').getAttribute('data-points', { timeout: 5000 }));
+    if (!(points > 0)) throw new Error(`the dashboard of the ${status} run draws no loss points`);
+    return Number(text.split(' / ')[0]);
   }
 
   /** Closes every editor, so the only webview on the page is the one a scenario opens next. */

@@ -11,8 +11,10 @@ import type { RunRecord } from '../../src/engine/run';
 export interface World {
   /** the workspace the editor has open: a copy of test/e2e/fixtures/ws under the system temp directory */
   ws: string;
-  /** the checkout under test (its dist/ is built) */
+  /** the checkout (its dist/cli.js is the CLI scenarios use to check what the extension wrote) */
   root: string;
+  /** the folder of the extension under test: the installed VSIX, or the checkout with `--checkout` */
+  extension: string;
   log(...parts: unknown[]): void;
 }
 

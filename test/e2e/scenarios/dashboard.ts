@@ -66,6 +66,10 @@ export const dashboard: Scenario = {
       const files = await fsp.readdir(outDir);
       return ['model.json', 'weights.bin', 'preprocessing.json'].every((f) => files.includes(f));
     }, 30_000);
+    // said once, in the dashboard where the button was: no second notification
+    await until('the dashboard saying what it saved', async () => /Saved 3 files to/.test((await frame.locator('[data-testid="notice"]').textContent({ timeout: 1000 })) ?? ''), 20_000);
+    const toasts = await page.locator('.notifications-toasts').filter({ hasText: /saved \d+ files/i }).count();
+    if (toasts) throw new Error('"Saved 3 files" was said twice: in the dashboard and in a notification');
 
     // deploy: a URL that answers a predict request
     await frame.locator('[data-testid="btn-deploy"]').click();
@@ -75,6 +79,11 @@ export const dashboard: Scenario = {
     });
     const body = (await res.json()) as { predictions?: unknown };
     if (res.status !== 200 || !Array.isArray(body.predictions)) throw new Error(`predict answered ${res.status}: ${JSON.stringify(body)}`);
+    // the curl example sends a real row of the test split (not zeros)
+    const curl = (await frame.locator('[data-testid="curl"]').textContent()) ?? '';
+    const sent = (JSON.parse(curl.slice(curl.indexOf("-d '") + 4, curl.lastIndexOf("'"))) as { instances: Array<Record<string, number>> }).instances[0];
+    const rows = (await fsp.readFile(path.join(w.ws, 'points.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 3).map(Number));
+    if (!rows.some((r) => r[0] === sent.x1 && r[1] === sent.x2 && r[2] === sent.x3)) throw new Error(`the curl example sends ${JSON.stringify(sent)}, not a row of points.csv`);
 
     // try it: one record from the form
     await frame.locator('[data-testid="field-x1"] input').fill('1.2');

@@ -5,13 +5,16 @@
 import type { Scenario } from '../scenario';
 import { dashboard } from './dashboard';
 import { hoverCompletion } from './hoverCompletion';
+import { imageTryIt } from './imageTryIt';
 import { killEngine } from './killEngine';
 import { misspeltKey } from './misspeltKey';
 import { newModelFile } from './newModelFile';
+import { reload } from './reload';
 import { stopRun } from './stopRun';
 import { resumeRun } from './resumeRun';
 import { trainOnSlurm } from './trainOnSlurm';
 import { train } from './train';
+import { walkthrough } from './walkthrough';
 
 export const scenarios: readonly Scenario[] = [
   misspeltKey,
@@ -21,6 +24,9 @@ export const scenarios: readonly Scenario[] = [
   killEngine,
   newModelFile,
   dashboard,
+  reload,
+  imageTryIt,
   hoverCompletion,
   trainOnSlurm,
+  walkthrough,
 ];

@@ -8,6 +8,7 @@ export const killEngine: Scenario = {
 
   async workbench(w, wb) {
     const { page } = wb;
+    await wb.closeAllEditors();
     await wb.openFile('long.model.yaml');
     const before = await runDirs(w, 'long');
     await wb.palette('Model Studio: Train Model');
@@ -24,6 +25,11 @@ export const killEngine: Scenario = {
       return r?.status === 'failed' && r;
     }, 20_000);
     if (!/SIGKILL/.test(after.error?.message ?? '')) throw new Error(`run.json's error does not say what happened: ${JSON.stringify(after.error)}`);
+    // the dashboard shows the failed run, its epochs and why; the status bar says it failed
+    await wb.dashboardShows('failed', 100000);
+    const error = await wb.dashboard().locator('[data-testid="run-error"]').textContent({ timeout: 20_000 });
+    if (!/SIGKILL/.test(error ?? '')) throw new Error(`the dashboard's error does not say what happened: ${error}`);
+    await until('the status bar saying failed', async () => /long · failed/.test(await wb.statusBarText()), 20_000);
     await page.locator('.notifications-toasts').filter({ hasText: 'training failed' }).first().waitFor({ timeout: 20_000 });
     // still responsive: a command runs and shows its result
     await wb.palette('Model Studio: Show Log');

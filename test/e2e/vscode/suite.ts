@@ -15,7 +15,8 @@ export async function run(): Promise<void> {
   const root = process.env.MODEL_STUDIO_ROOT;
   if (!ws || !root) throw new Error('MODEL_STUDIO_TEST_WS and MODEL_STUDIO_ROOT must be set (test/e2e/vscode/run.ts sets them)');
   const only = JSON.parse(process.env.MODEL_STUDIO_TEST_ONLY || '[]') as string[];
-  const world: World = { ws, root, log: (...parts) => console.log(...parts) };
+  const extension = vscode.extensions.getExtension('model-studio.model-studio')?.extensionPath ?? root;
+  const world: World = { ws, root, extension, log: (...parts) => console.log(...parts) };
   const result: SuiteResult = { passed: 0, failed: 0, skipped: 0, lines: [] };
   const say = (line: string) => {
     result.lines.push(line);
