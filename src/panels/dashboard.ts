@@ -19,10 +19,10 @@ const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders 
 
 export interface DashboardTarget { runDir?: string; runKey?: string }
 
-/** Engine messages that change what the dashboard shows (logs and replies to other requests do not). */
 /** How often live engine messages go to the page, at most (10 a second). */
 const FLUSH_MS = 100;
 
+/** Engine messages that change what the dashboard shows (logs and replies to other requests do not). */
 const SHOWN: ReadonlySet<EngineMessage['type']> = new Set(['dataProgress', 'runStarted', 'progress', 'epochEnded', 'checkpointSaved', 'reportReady', 'done', 'error']);
 
 export class DashboardPanel {
@@ -34,6 +34,7 @@ export class DashboardPanel {
   /** live engine messages waiting for the next batch to the page */
   private outbox: EngineMessage[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  private toldNotRestored = false;
   /** counts the server views being built, so only the newest is posted */
   private serverSeq = 0;
   /** report.json's real row of the test split (undefined: not read yet) */
@@ -219,7 +220,9 @@ export class DashboardPanel {
   /** A server deployed before the window reloaded that did not come back: the page says so, once. */
   private sayIfNotRestored(runDir: string): void {
     const why = this.ctx.servers.restoreFailure?.(runDir);
-    if (why) this.post({ type: 'actionFailed', action: 'deploy', message: `The model server of this run did not come back after the window reloaded (${why}). Deploy again to serve it.` });
+    if (!why || this.toldNotRestored) return;
+    this.toldNotRestored = true;
+    this.post({ type: 'actionFailed', action: 'deploy', message: `The model server of this run did not come back after the window reloaded (${why}). Deploy again to serve it.` });
   }
 
   /** What the page shows of a running server: its URL, and a curl command with a real row of the test split. */
