@@ -16,6 +16,7 @@ import { RunManager } from './host/runManager';
 import { ServerManager } from './host/serverManager';
 import * as settings from './host/settings';
 import { RunStatusBar } from './host/statusBar';
+import { walkthroughDone } from './host/walkthrough';
 import { registerDashboardSerializer } from './panels/dashboard';
 import { ModelsTreeProvider } from './views/modelsTree';
 
@@ -71,6 +72,12 @@ export function activate(ext: vscode.ExtensionContext): void {
       ...registerCommands(ctx),
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e?.document.uri.scheme === 'file' && isModelFile(e.document.uri.fsPath)) ctx.recent.modelFile = e.document.uri.fsPath;
+      }),
+      runs.onDidChangeRun((r) => {
+        if (r.status === 'completed') walkthroughDone('trained');
+      }),
+      servers.onDidChange((e) => {
+        if (e.url) walkthroughDone('deployed');
       }),
       runs.onDidChangeRun((r) => {
         if (r.status === 'failed' && r.proc.hasExited) showFailure(ctx, r.lastError ?? 'the run failed', r.runDir);

@@ -2,10 +2,12 @@ import type { HostContext } from '../host/hostContext';
 import { DashboardPanel } from '../panels/dashboard';
 import * as path from 'node:path';
 import { allRuns, asRunKey, asRunNode, asUri, pickRun } from './pick';
+import { walkthroughDone } from '../host/walkthrough';
 
 /** The one place that opens the dashboard (the panel belongs to src/panels/). */
 export function openDashboard(ctx: HostContext, target: { runDir?: string; runKey?: string }): void {
   DashboardPanel.createOrShow(ctx, target);
+  walkthroughDone('dashboardOpened');
 }
 
 /** Model Studio: Open Dashboard — of the run given, else the one picked (newest first). */

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { HostContext } from '../host/hostContext';
 import { copyExample, existingFiles, freeFolder, mainModelFile, readExamples, type Example } from '../host/examples';
 import { Cancelled } from './pick';
+import { walkthroughDone } from '../host/walkthrough';
 
 /** globalState key: the model file to open once the folder an example went into is open (the window reloads). */
 export const OPEN_AFTER_RELOAD = 'modelStudio.openAfterReload';
@@ -25,6 +26,7 @@ export async function openExample(ctx: HostContext, arg?: unknown): Promise<stri
   const dir = await destination(example, parent);
   const written = await copyExample(example, dir.path, { replace: dir.replace });
   ctx.hostLog.info(`example ${example.name}: ${written.length} files copied into ${dir.path}`);
+  walkthroughDone('exampleOpened');
   const model = path.join(dir.path, mainModelFile(example) ?? '');
   if (folders.length === 0) {
     // the example is not in the workspace yet: open its folder (the window reloads), then the model file

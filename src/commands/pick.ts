@@ -44,7 +44,8 @@ export async function pickModelFile(ctx: HostContext, arg: unknown, purpose: str
   const ordered = [...models].sort((a, b) => Number(path.resolve(b.specPath) === recent) - Number(path.resolve(a.specPath) === recent));
   const picked = await vscode.window.showQuickPick(
     ordered.map((m) => ({ label: m.name, description: vscode.workspace.asRelativePath(m.uri), detail: path.resolve(m.specPath) === recent ? 'last opened' : undefined, specPath: m.specPath })),
-    { title: `Model Studio: ${purpose}`, placeHolder: 'Which model file?' },
+    // stays open when the focus moves (a walkthrough that marks its step done as the button is pressed)
+    { title: `Model Studio: ${purpose}`, placeHolder: 'Which model file?', ignoreFocusOut: true },
   );
   if (!picked) throw new Cancelled();
   return picked.specPath;
@@ -75,7 +76,7 @@ export async function pickRun(ctx: HostContext, arg: unknown, purpose: string, a
   if (candidates.length === 1) return candidates[0];
   const picked = await vscode.window.showQuickPick(
     candidates.map((r) => ({ label: `${r.model.name} · ${runLabel(r.entry.runId)}`, description: runDescription(r.entry), node: r })),
-    { title: `Model Studio: ${purpose}`, placeHolder: 'Which run?' },
+    { title: `Model Studio: ${purpose}`, placeHolder: 'Which run?', ignoreFocusOut: true },
   );
   if (!picked) throw new Cancelled();
   return picked.node;
