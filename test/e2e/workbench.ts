@@ -71,6 +71,16 @@ export class Workbench {
     await this.acceptFocused(label);
   }
 
+  /**
+   * A command that asks only when there is a choice (which run, which model file): picks `label` if it asks,
+   * else waits until `done` says the command went ahead on its own.
+   */
+  async pickIfAsked(label: string, done: () => Promise<boolean>): Promise<void> {
+    const row = this.page.locator(`${quickInput} .monaco-list-row`).filter({ hasText: label }).first();
+    const asked = await until(`"${label}" to pick, or the command done`, async () => ((await row.isVisible()) ? 'asked' : (await done()) && 'done'), 60_000);
+    if (asked === 'asked') await this.pickRow(label);
+  }
+
   /** Opens a workspace file by name (Quick Open) and waits for its tab. */
   async openFile(name: string): Promise<void> {
     await this.quickOpen(name);

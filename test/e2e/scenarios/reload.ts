@@ -27,9 +27,7 @@ export const reload: Scenario = {
     await wb.closeAllEditors();
     await wb.palette('Model Studio: Open Dashboard');
     // with several runs it asks which (newest first); with one it opens it
-    const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: `${MODEL} · ` }).first();
-    const asked = await until('the run list or the dashboard', async () => ((await row.isVisible()) ? 'asked' : (await page.locator('iframe.webview').count()) > 0 && 'opened'), 30_000);
-    if (asked === 'asked') await wb.pickRow(`${MODEL} · `);
+    await wb.pickIfAsked(`${MODEL} · `, async () => (await page.locator('iframe.webview').count()) > 0);
     const frame = wb.dashboard();
     await until('the completed run', async () => (await frame.locator('[data-testid="status"]').textContent({ timeout: 1000 }))?.trim() === 'completed', 60_000);
     await frame.locator('[data-testid="field-x1"]').waitFor({ timeout: 60_000 });
