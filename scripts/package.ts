@@ -45,6 +45,8 @@ export const DAWN_FILES = /^(dawn\.node|d3dcompiler_47\.dll)$/;
 /** The bundles and files the extension loads from dist/ (the CLI and the export server are the npm package's). */
 const EXTENSION_DIST = ['extension.js', 'engine.js', 'server.js', 'decode-worker.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz'];
 const CLI_DIST = ['cli.js', 'serve-standalone.js', 'decode-worker.js', 'model-file.schema.json'];
+/** Files of the production build that ship in neither package, on purpose. */
+const LEFT_OUT: string[] = [];
 const WASM = /^tfjs-backend-wasm.*\.wasm$/;
 /** media/ files the manifest or the webview names (the marketplace icon's SVG source stays home). */
 const MEDIA = (rel: string) => rel !== 'icon.svg';
@@ -164,6 +166,10 @@ function main(argv: string[]): void {
   rmSync(stage, { recursive: true, force: true });
   say('production build');
   run(process.execPath, ['esbuild.mjs', '--production', '--outdir', dist], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+
+  // every file the build writes is in a package or left out on purpose: a new bundle is never lost silently
+  const unlisted = readdirSync(dist).filter((f) => !WASM.test(f) && ![...EXTENSION_DIST, ...CLI_DIST, ...LEFT_OUT].includes(f));
+  if (unlisted.length) throw new Error(`the production build wrote ${unlisted.map((f) => `dist/${f}`).join(', ')}, which scripts/package.ts does not know: add each to EXTENSION_DIST and/or CLI_DIST (what ships), or to LEFT_OUT`);
 
   const rows: Row[] = [];
   const ext = path.join(stage, 'extension');
