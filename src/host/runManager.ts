@@ -8,6 +8,7 @@
  * marked failed so the sidebar and later sessions see it too). No `vscode` at run time.
  */
 import * as path from 'node:path';
+import type { ReadProgressLike } from '../protocol/dataProgress';
 import type { EngineMessage, RunStatus } from '../protocol/engine';
 import type { RunController, RunSnapshot } from './context';
 import { EngineClient } from './engineClient';
@@ -49,6 +50,8 @@ export interface LiveRun extends RunSnapshot {
   stopRequested: boolean;
   /** the latest progress, for the status bar */
   progress?: Extract<EngineMessage, { type: 'progress' }>['progress'];
+  /** reading the data before the first epoch (the latest dataProgress); gone once the run starts */
+  reading?: ReadProgressLike;
   epochs?: number;
   /** the SLURM target it was submitted to (the engine process then only submits and follows the job) */
   target?: string;
@@ -278,7 +281,12 @@ export class RunManager implements RunController {
         run.status = 'queued';
         this.changes.fire(run);
         break;
+      case 'dataProgress':
+        run.reading = { pass: m.pass, passes: m.passes, rows: m.rows, bytes: m.bytes, totalBytes: m.totalBytes };
+        this.changes.fire(run);
+        break;
       case 'runStarted':
+        run.reading = undefined;
         run.runDir = m.runDir;
         run.status = 'running';
         run.queuedReason = undefined;

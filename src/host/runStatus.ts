@@ -5,6 +5,7 @@
  * in every outcome and never shows an earlier run's state once a newer one has started.
  */
 import * as path from 'node:path';
+import { readPassText, readPercent, readProgressText, type ReadProgressLike } from '../protocol/dataProgress';
 import type { ProgressInfo, RunStatus } from '../protocol/engine';
 import { formatDuration, formatNumber } from '../views/runList';
 
@@ -19,6 +20,8 @@ export interface RunForStatus {
   /** when the run left `running` (done, stopped, failed, or its process ended) */
   endedAt?: number;
   progress?: ProgressInfo;
+  /** reading the data, before the first epoch */
+  reading?: ReadProgressLike;
   epochs?: number;
   lastError?: string;
   /** the test metrics of a completed run */
@@ -61,6 +64,12 @@ export function statusView(runs: readonly RunForStatus[], now: number, lingerMs 
       return { runKey: run.runKey, text: `$(loading~spin) ${nameOf(run)} · stopping after this batch…${more}`, tooltip: `Stopping ${run.specPath}: the current batch finishes and the best checkpoint is kept\nClick to open the dashboard`, error: false };
     }
     const parts = [nameOf(run)];
+    if (!p && run.reading) {
+      // a big table takes a while to read before the first epoch: say how far (the dashboard's words, shorter)
+      const r = run.reading;
+      parts.push(`reading data ${readPercent(r)}% (${readPassText(r)})`);
+      return { runKey: run.runKey, text: `$(sync~spin) ${parts.join(' · ')}${more}`, tooltip: `Reading the data of ${run.specPath}: ${readProgressText(r)}\nClick to open the dashboard`, error: false };
+    }
     if (!p) parts.push('starting…');
     else {
       parts.push(`epoch ${p.epoch}/${p.epochs}`);

@@ -34,6 +34,17 @@ describe('the status bar text', () => {
     }
   });
 
+  it('while the data is read before the first epoch: how far, which pass; then the epochs', () => {
+    const reading = { pass: 2, passes: 2, rows: 1_234_567, bytes: 120 * 1048576, totalBytes: 950 * 1048576 };
+    const view = statusView([run({ modelName: 'big', reading })], 1100);
+    assert.match(view?.text ?? '', /^\$\(sync~spin\) big · reading data 12% \(pass 2\/2\)$/);
+    assert.match(view?.tooltip ?? '', /pass 2\/2: 1,234,567 rows · 120 \/ 950 MB \(12%\)/);
+    assert.match(statusView([run({ modelName: 'big', reading: { ...reading, pass: 3, passes: 2 } })], 1100)?.text ?? '', /reading data 12% \(fitting\)$/);
+    // the first epoch's progress wins over a reading that was not cleared
+    assert.match(statusView([run({ modelName: 'big', reading, progress: progress(1) })], 1100)?.text ?? '', /big · epoch 1\/10/);
+    assert.match(statusView([run({ modelName: 'big', reading, stopRequested: true })], 1100)?.text ?? '', /stopping after this batch/);
+  });
+
   it('never shows an earlier run once a newer one started; several running say how many more', () => {
     const old = run({ runKey: 'old', modelName: 'iris', status: 'stopped', stopRequested: true, endedAt: 5000, progress: progress(7) });
     const next = run({ runKey: 'new', modelName: 'cars', startedAt: 6000 });
@@ -99,6 +110,26 @@ describe('the status bar over real runs (RunManager + the fake engine), in every
     m.stop(key);
     await until('stopped', () => m.get(key)?.status === 'stopped');
     assert.match(text(m), /^\$\(debug-stop\) fake · stopped/);
+    await m.dispose();
+  });
+
+  it('reading the data, then training to the end; stopped while reading', async () => {
+    {
+      const { m, spec } = await manager('reading');
+      const key = await m.train(spec);
+      await until('reading', () => /^\$\(sync~spin\) m · reading data \d+% \(pass 1\/2\)$/.test(text(m)));
+      await until('completed', () => m.get(key)?.status === 'completed');
+      assert.equal(m.live(key)?.reading, undefined, 'the run started: reading is over');
+      assert.match(text(m), /^\$\(pass\) fake · completed/);
+      await m.dispose();
+    }
+    const { m, spec } = await manager('readForever');
+    const key = await m.train(spec);
+    await until('reading', () => /reading data \d+%/.test(text(m)));
+    m.stop(key);
+    assert.match(text(m), /stopping after this batch/);
+    await until('stopped', () => m.get(key)?.status === 'stopped');
+    assert.match(text(m), /^\$\(debug-stop\) m · stopped$/);
     await m.dispose();
   });
 
