@@ -45,9 +45,12 @@ function start(): void {
   const saveSoon = () => {
     saveTimer ??= setTimeout(() => {
       saveTimer = undefined;
-      vscode.setState(toSaved({ ...state, scrollY: scrollTarget > 0 ? scrollTarget : window.scrollY }));
-      // how many times the state was saved, for the e2e suite to wait on before it reloads the window
-      root.dataset.saves = String(Number(root.dataset.saves ?? 0) + 1);
+      const saved = toSaved({ ...state, scrollY: scrollTarget > 0 ? scrollTarget : window.scrollY });
+      vscode.setState(saved);
+      // what the last save holds of the page's position and Try it, for the e2e suite to wait on before
+      // it reloads the window (a count of saves raced a save that landed before the count was read)
+      root.dataset.savedScrollY = String(saved.scrollY);
+      root.dataset.savedInputs = JSON.stringify(saved.inputs);
     }, 1000);
   };
   let giveUpAt = 0;

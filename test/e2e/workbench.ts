@@ -2,10 +2,18 @@
  * Driving the code-server workbench as a person would, with the keyboard and the mouse (playwright-core
  * on Debian's Chromium): the command palette, quick picks, the sidebar, the Problems view, the dashboard.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { until } from './world';
 
 const quickInput = '.quick-input-widget';
+const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { publisher: string; name: string };
+/**
+ * Our webviews' outer iframes: the workbench puts the owning extension's id in their address. The
+ * walkthrough's text is a webview too, with no extension; `iframe.webview` alone would find it.
+ */
+const OUR_WEBVIEW = `iframe.webview[src*="extensionId=${manifest.publisher}.${manifest.name}"]`;
 
 export class Workbench {
   constructor(
@@ -119,7 +127,12 @@ export class Workbench {
 
   /** The dashboard webview's own document (two iframes down). */
   dashboard(): FrameLocator {
-    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    return this.page.frameLocator(`${OUR_WEBVIEW}.ready`).frameLocator('#active-frame');
+  }
+
+  /** Whether one of our webviews (a dashboard) is on the page. */
+  async dashboardOpen(): Promise<boolean> {
+    return (await this.page.locator(OUR_WEBVIEW).count()) > 0;
   }
 
   /** The text of Model Studio's status bar item ('' when it is hidden). */

@@ -27,7 +27,7 @@ export const reload: Scenario = {
     await wb.closeAllEditors();
     await wb.palette('Model Studio: Open Dashboard');
     // with several runs it asks which (newest first); with one it opens it
-    await wb.pickIfAsked(`${MODEL} · `, async () => (await page.locator('iframe.webview').count()) > 0);
+    await wb.pickIfAsked(`${MODEL} · `, () => wb.dashboardOpen());
     const frame = wb.dashboard();
     await until('the completed run', async () => (await frame.locator('[data-testid="status"]').textContent({ timeout: 1000 }))?.trim() === 'completed', 60_000);
     await frame.locator('[data-testid="field-x1"]').waitFor({ timeout: 60_000 });
@@ -38,8 +38,13 @@ export const reload: Scenario = {
     await frame.locator('[data-testid="tryit"]').evaluate((e) => e.scrollIntoView({ block: 'center' }));
     const scrolled = await frame.locator('body').evaluate(() => (globalThis as unknown as { scrollY: number }).scrollY);
     if (scrolled < 100) throw new Error(`the page did not scroll (${scrolled})`);
-    const saves = Number(await frame.locator('#app').getAttribute('data-saves'));
-    await until('the dashboard to save its state', async () => Number(await frame.locator('#app').getAttribute('data-saves')) > saves, 20_000);
+    // the page saves its state (at most once a second): wait until a save holds this position and input
+    await until('the dashboard to save its scroll position and Try it input', async () => {
+      const app = frame.locator('#app');
+      const y = Number(await app.getAttribute('data-saved-scroll-y', { timeout: 1000 }));
+      const inputs = JSON.parse((await app.getAttribute('data-saved-inputs', { timeout: 1000 })) ?? '{}') as Record<string, string>;
+      return Math.abs(y - scrolled) <= 1 && inputs.x1 === '1.25';
+    }, 20_000);
 
     await wb.palette('Developer: Reload Window');
     await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60_000 });
