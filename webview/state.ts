@@ -220,6 +220,9 @@ function reduceEngine(state: DashboardState, m: EngineMessage): DashboardState {
       return {
         ...state,
         status: m.status,
+        // the epochs it finished, as run.json counts them and a reopened dashboard shows them (a run stopped
+        // or killed part-way through epoch N+1 shows N, not the epoch it was in)
+        epoch: state.epochLogs.length > 0 ? state.epochLogs[state.epochLogs.length - 1].epoch : m.status === 'completed' ? state.epoch : 0,
         etaMs: null,
         summary: m.summary ? { ...m.summary } : state.summary,
         run: m.runDir ? { ...state.run, runDir: m.runDir } : state.run,

@@ -50,6 +50,8 @@ export interface LiveRun extends RunSnapshot {
   stopRequested: boolean;
   /** the latest progress, for the status bar */
   progress?: Extract<EngineMessage, { type: 'progress' }>['progress'];
+  /** how many epochs ended (the last epochEnded's epoch): what a stopped run says it reached */
+  epochsCompleted?: number;
   /** reading the data before the first epoch (the latest dataProgress); gone once the run starts */
   reading?: ReadProgressLike;
   epochs?: number;
@@ -298,6 +300,9 @@ export class RunManager implements RunController {
       case 'progress':
         run.progress = m.progress;
         this.changes.fire(run);
+        break;
+      case 'epochEnded':
+        run.epochsCompleted = m.epoch;
         break;
       case 'error':
         run.lastError = m.message;

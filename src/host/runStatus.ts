@@ -20,6 +20,8 @@ export interface RunForStatus {
   /** when the run left `running` (done, stopped, failed, or its process ended) */
   endedAt?: number;
   progress?: ProgressInfo;
+  /** the epochs that ended (a stopped run says this, not the epoch it was in when it stopped) */
+  epochsCompleted?: number;
   /** reading the data, before the first epoch */
   reading?: ReadProgressLike;
   epochs?: number;
@@ -82,7 +84,8 @@ export function statusView(runs: readonly RunForStatus[], now: number, lingerMs 
   const last = newestFirst[0];
   if (!last || last.endedAt === undefined || now - last.endedAt >= lingerMs) return null;
   const until = last.endedAt + lingerMs;
-  const epoch = last.progress ? ` at epoch ${last.progress.epoch}/${last.progress.epochs}` : '';
+  const p = last.progress;
+  const epoch = p ? ` at epoch ${last.epochsCompleted ?? 0}/${p.epochs}` : '';
   switch (last.status) {
     case 'completed': {
       const metric = headline(last.summary);

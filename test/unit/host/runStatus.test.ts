@@ -24,7 +24,7 @@ describe('the status bar text', () => {
       [{ status: 'failed', lastError: 'the engine process ended unexpectedly (killed by SIGKILL)' }, /^\$\(error\) iris · failed$/, true],
     ];
     for (const [end, text, error] of ends) {
-      const ended = run({ modelName: 'iris', progress: progress(3), endedAt: 5000, ...end });
+      const ended = run({ modelName: 'iris', progress: progress(3), epochsCompleted: 3, endedAt: 5000, ...end });
       const view = statusView([ended], 5000 + 1000);
       assert.match(view?.text ?? '', text);
       assert.equal(view?.error, error);
@@ -32,6 +32,12 @@ describe('the status bar text', () => {
       if (end.status === 'failed') assert.match(view?.tooltip ?? '', /SIGKILL/);
       assert.equal(statusView([ended], 5000 + ENDED_LINGER_MS), null, 'an ended run stays only a while');
     }
+  });
+
+  it('a run stopped part-way through an epoch says the epochs it finished (as run.json counts them)', () => {
+    const stopped = run({ modelName: 'iris', status: 'stopped', stopRequested: true, progress: progress(225), epochsCompleted: 224, endedAt: 5000 });
+    assert.match(statusView([stopped], 5100)?.text ?? '', /iris · stopped at epoch 224\/10$/);
+    assert.match(statusView([{ ...stopped, epochsCompleted: undefined }], 5100)?.text ?? '', /iris · stopped at epoch 0\/10$/);
   });
 
   it('while the data is read before the first epoch: how far, which pass; then the epochs', () => {

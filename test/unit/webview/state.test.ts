@@ -71,6 +71,15 @@ test('errors, failed runs and stopped runs show in the status', () => {
   assert.equal(stopped.status, 'stopped');
 });
 
+test('a run stopped or killed part-way through an epoch shows the epochs it finished (as run.json and a reopened dashboard count them)', () => {
+  const mid = [engine(started()), engine(progress(1, 4, 4, 0.8), epochEnded(1, { loss: 0.9 })), engine(progress(2, 1, 4, 0.7), epochEnded(2, { loss: 0.6 })), engine(progress(3, 1, 4, 0.5))];
+  assert.equal(run(mid).epoch, 3, 'while it runs: the epoch it is in');
+  for (const status of ['stopped', 'failed'] as const) {
+    assert.equal(run([...mid, engine({ type: 'done', id: 'r1', status })]).epoch, 2, status);
+  }
+  assert.equal(run([engine(started()), engine(progress(1, 1, 4, 0.8)), engine({ type: 'done', id: 'r1', status: 'stopped' })]).epoch, 0, 'stopped in its first epoch: none finished');
+});
+
 test('actions: busy flags, saved files, server, failures and predictions', () => {
   let s = run([{ type: 'busy', action: 'save', busy: true }]);
   assert.equal(s.busy.save, true);
