@@ -42,8 +42,11 @@ export const OUT_DIR = path.join('build', 'package');
  */
 export const DAWN_FILES = /^(dawn\.node|d3dcompiler_47\.dll)$/;
 
-/** The bundles and files the extension loads from dist/ (the CLI and the export server are the npm package's). */
-const EXTENSION_DIST = ['extension.js', 'engine.js', 'server.js', 'decode-worker.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz'];
+/**
+ * The bundles and files the extension loads from dist/ (the export server is the npm package's). The CLI is in
+ * both: a run on a SLURM target starts this install's dist/cli.js on the nodes unless the target names a command.
+ */
+const EXTENSION_DIST = ['extension.js', 'engine.js', 'server.js', 'cli.js', 'decode-worker.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz'];
 const CLI_DIST = ['cli.js', 'serve-standalone.js', 'decode-worker.js', 'model-file.schema.json'];
 /** Files of the production build that ship in neither package, on purpose. */
 const LEFT_OUT: string[] = [];

@@ -53,7 +53,7 @@ test('linux-x64 VSIX: within the limits, the bundles, the wasm binaries and only
   const bytes = fs.statSync(vsixPath('linux-x64')).size;
   assert.ok(bytes <= LIMITS.bytes, `${bytes} bytes > ${LIMITS.bytes}`);
   assert.ok(entries.length <= LIMITS.files, `${entries.length} files > ${LIMITS.files}`);
-  for (const f of ['extension.js', 'engine.js', 'server.js', 'decode-worker.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz',
+  for (const f of ['extension.js', 'engine.js', 'server.js', 'cli.js', 'decode-worker.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz',
     'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
     assert.ok(names.includes(`extension/dist/${f}`), `dist/${f} is missing`);
   }
@@ -92,7 +92,11 @@ test('linux-x64 VSIX: the bundles need no node_modules, and Dawn loads from wher
     const r = spawnSync(process.execPath, ['-e', probe], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /ok/);
-    for (const bundle of ['engine.js', 'server.js', 'extension.js']) {
+    // the CLI a SLURM job starts on the nodes (this install's dist/cli.js) runs from the installed folder
+    const iris = path.join(__dirname, '..', '..', 'examples', 'iris', 'iris.model.yaml');
+    const cli = spawnSync(process.execPath, [path.join(dist, 'cli.js'), 'validate', iris], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(cli.status, 0, `${cli.stdout}${cli.stderr}`);
+    for (const bundle of ['engine.js', 'server.js', 'extension.js', 'cli.js']) {
       const text = fs.readFileSync(path.join(dist, bundle), 'utf8');
       assert.doesNotMatch(text, /require\(["']@tensorflow\/tfjs(-backend-wasm|-core)?["']\)/, `${bundle} requires TF.js from node_modules`);
       assert.doesNotMatch(text, /sourceMappingURL/, `${bundle} points at a source map`);
