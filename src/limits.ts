@@ -2,8 +2,8 @@
  * The bounds on what a user's input may make the engine, the validator or the server do: sizes,
  * depths and counts past which an input gets a clear error instead of a hang or a blow-up. One table,
  * so the README, the messages and the code agree. Each limit can be changed with an environment
- * variable (read by the CLI, the engine, the server and the extension host alike); the CLI's flags
- * and the `modelStudio.limits` setting set the same variables. No `vscode` here.
+ * variable (read by the CLI, the engine, the server and the extension host alike); `serve --max-instances`
+ * sets the instances limit for one server. No `vscode` here.
  */
 
 export interface LimitSpec {

@@ -123,6 +123,27 @@ export function interlacedPng(width: number, height: number, rgba: (x: number, y
 
 const bombData = new Map<number, Buffer>();
 
+/**
+ * A zlib stream of `size` zero bytes, as compact as deflate at level 9 makes it, in milliseconds: one 16 MiB
+ * segment is deflated with a full flush (which resets the compressor's history, so the segment decodes the
+ * same wherever it stands) and repeated; deflating 1 GiB outright took 13 s of CPU on a loaded machine.
+ */
+function zerosZlib(size: number): Buffer {
+  const SEGMENT = 16 * 2 ** 20;
+  const parts: Buffer[] = [Buffer.from([0x78, 0xda])];
+  const whole = Math.floor(size / SEGMENT);
+  if (whole > 0) {
+    const segment = zlib.deflateRawSync(Buffer.alloc(SEGMENT), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
+    for (let i = 0; i < whole; i++) parts.push(segment);
+  }
+  // The rest, ending the stream (its last block is final), then the Adler-32 of `size` zeros: a = 1, b = size mod 65521.
+  parts.push(zlib.deflateRawSync(Buffer.alloc(size - whole * SEGMENT), { level: 9 }));
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE((((size % 65521) << 16) | 1) >>> 0);
+  parts.push(adler);
+  return Buffer.concat(parts);
+}
+
 /** A zlib bomb: a small PNG whose header says width×height but whose data inflates to `inflated` bytes of zeros. */
 export function pngBomb(opts: { width?: number; height?: number; inflated?: number; interlace?: 0 | 1 } = {}): Buffer {
   const ihdr = Buffer.alloc(13);
@@ -132,10 +153,9 @@ export function pngBomb(opts: { width?: number; height?: number; inflated?: numb
   ihdr[9] = 6;
   ihdr[12] = opts.interlace ?? 1;
   const size = opts.inflated ?? 2 ** 30;
-  // Deflating 1 GiB takes seconds: once per size and process.
   let data = bombData.get(size);
   if (!data) {
-    data = zlib.deflateSync(Buffer.alloc(size), { level: 9 });
+    data = zerosZlib(size);
     bombData.set(size, data);
   }
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', data), chunk('IEND', new Uint8Array(0))]);
