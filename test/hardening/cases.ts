@@ -61,6 +61,11 @@ export const CLI_CASES: CliCase[] = [
     says: [/m\.model\.yaml:8:\d+: error: this model is too big to train/],
   },
   {
+    name: 'inspect prints the size estimate of a model that fits', category: 'model file', code: 0,
+    setup: (ws) => { withIris(ws); model(ws, modelYaml()); return ['inspect', 'm.model.yaml']; },
+    says: [/model size: 67 parameters; [\d,.]+ (bytes|KB) of activations per sample.*\(limit 4 GB\)/],
+  },
+  {
     name: '5,000-deep JSON', category: 'model file',
     setup: (ws) => {
       withIris(ws);
