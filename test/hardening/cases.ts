@@ -446,7 +446,7 @@ export const SERVER_CASES: ServerCase[] = [
     says: [/instances\[0\]: not a PNG or JPEG file/],
   },
   {
-    name: 'the largest request it takes (10,000 instances) is answered, and memory comes back down', model: 'iris', path: PREDICT.iris, status: 200,
+    name: 'the largest request it takes (10,000 instances) is answered, within the memory bound', model: 'iris', path: PREDICT.iris, status: 200,
     body: () => instances(Array(10_000).fill(ROW)),
     says: [/"predictions"/],
   },

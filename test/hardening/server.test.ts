@@ -76,7 +76,7 @@ describe('hardening: the server on bad requests', () => {
   });
 
   for (const c of SERVER_CASES) {
-    it(`${c.model}: ${c.name}`, async () => {
+    it(`${c.model}: ${c.name}`, async (t) => {
       const s = servers[c.model];
       assert.ok(s, 'the server started');
       const r = await answer(s, c);
@@ -85,6 +85,7 @@ describe('hardening: the server on bad requests', () => {
       assert.doesNotMatch(r.message, /internal error|RangeError|TypeError|\n\s+at /, 'no crash in the answer');
       assert.equal((await fetch(`${s.url}/ping`)).status, 200, '/ping answers afterwards');
       const rss = await rssMb(s.child.pid ?? 0);
+      if (rss !== undefined) t.diagnostic(`server RSS after it: ${rss.toFixed(0)} MB`);
       if (rss !== undefined) assert.ok(rss < SERVER_RSS_MB, `server RSS ${rss.toFixed(0)} MB < ${SERVER_RSS_MB} MB after this request`);
     });
   }
