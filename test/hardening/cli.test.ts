@@ -33,13 +33,14 @@ describe('hardening: the command line on bad input', { concurrency: 2 }, () => {
   after(() => { if (shared) rmSync(shared, { recursive: true, force: true }); });
 
   for (const c of CLI_CASES) {
-    it(`${c.category}: ${c.name}`, async () => {
+    it(`${c.category}: ${c.name}`, async (t) => {
       const ws = workspace();
       try {
         const args = await c.setup(ws, fixtures);
         const maxMs = c.maxMs ?? 30_000;
         const r = await runCli(args, ws.root, maxMs);
         const shown = `model-studio ${args.join(' ')} →\n${r.output.slice(0, 2000)}`;
+        t.diagnostic(`exit ${r.code} after ${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.maxRssMb?.toFixed(0) ?? '?'} MB`);
         assert.equal(r.timedOut, false, `ended by itself within ${maxMs} ms (a hang otherwise): ${shown}`);
         if (c.code === undefined) assert.ok(r.code === 1 || r.code === 2, `exit code 1 or 2 (${r.code}): ${shown}`);
         else assert.equal(r.code, c.code, `exit code: ${shown}`);
