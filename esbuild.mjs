@@ -43,6 +43,8 @@ const builds = nodeEntries.map(([entry, out, external = nodeExternal]) => ({
 }));
 if (existsSync('webview/main.ts')) {
   builds.push({ ...common, entryPoints: ['webview/main.ts'], outfile: path.join(outdir, 'webview.js'), platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } });
+  // the experiment views: compare runs, a model's runs table, the sweep dashboard
+  builds.push({ ...common, entryPoints: ['webview/experiments/main.ts'], outfile: path.join(outdir, 'experiments.js'), platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } });
 }
 
 mkdirSync(outdir, { recursive: true });

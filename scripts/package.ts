@@ -46,7 +46,7 @@ export const DAWN_FILES = /^(dawn\.node|d3dcompiler_47\.dll)$/;
  * The bundles and files the extension loads from dist/ (the export server is the npm package's). The CLI is in
  * both: a run on a SLURM target starts this install's dist/cli.js on the nodes unless the target names a command.
  */
-const EXTENSION_DIST = ['extension.js', 'engine.js', 'server.js', 'cli.js', 'decode-worker.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz'];
+const EXTENSION_DIST = ['extension.js', 'engine.js', 'server.js', 'cli.js', 'decode-worker.js', 'webview.js', 'experiments.js', 'model-file.schema.json', 'examples.json.gz'];
 const CLI_DIST = ['cli.js', 'serve-standalone.js', 'decode-worker.js', 'model-file.schema.json'];
 /** Files of the production build that ship in neither package, on purpose. */
 const LEFT_OUT: string[] = [];

@@ -19,6 +19,8 @@ import { RunStatusBar } from './host/statusBar';
 import { walkthroughDone } from './host/walkthrough';
 import { registerDashboardSerializer } from './panels/dashboard';
 import { ModelsTreeProvider } from './views/modelsTree';
+import { SweepManager } from './host/sweepManager';
+import { registerExperimentSerializers } from './panels/serializers';
 
 /** workspaceState key: the run folders whose model servers run (see ServerManager.restore) */
 const DEPLOYED_KEY = 'modelStudio.deployedRuns';
@@ -32,21 +34,23 @@ export function activate(ext: vscode.ExtensionContext): void {
     const hostLog = filteredLog(log, settings.logLevel);
     const nativeDir = path.join(ext.globalStorageUri.fsPath, 'native');
     const env = (): NodeJS.ProcessEnv => ({ ...process.env, ...settings.engineEnv(process.env), MODEL_STUDIO_NATIVE_DIR: nativeDir, ELECTRON_RUN_AS_NODE: '1' });
+    const runSettings = {
+      runsDir: settings.runsDirFor,
+      workspaceRoot: settings.workspaceRootOf,
+      backend: settings.backendOverride,
+      maxConcurrentRuns: settings.maxConcurrentRuns,
+      env,
+      trusted: () => vscode.workspace.isTrusted,
+    };
     const runs = new RunManager({
       enginePath: path.join(ext.extensionPath, 'dist', 'engine.js'),
       log: hostLog,
       get stopTimeoutMs() {
         return settings.stopTimeoutMs();
       },
-      settings: {
-        runsDir: settings.runsDirFor,
-        workspaceRoot: settings.workspaceRootOf,
-        backend: settings.backendOverride,
-        maxConcurrentRuns: settings.maxConcurrentRuns,
-        env,
-        trusted: () => vscode.workspace.isTrusted,
-      },
+      settings: runSettings,
     });
+    const sweeps = new SweepManager({ runs, settings: runSettings, log: hostLog });
     const servers = new ServerManager({
       serverPath: path.join(ext.extensionPath, 'dist', 'server.js'),
       log: hostLog,
@@ -55,20 +59,22 @@ export function activate(ext: vscode.ExtensionContext): void {
     });
     // models deployed when the window reloaded are served again (and their dashboards say so)
     if (vscode.workspace.isTrusted) servers.restore().catch((err: unknown) => hostLog.warn(`could not restore model servers: ${err instanceof Error ? err.message : String(err)}`));
-    const tree = new ModelsTreeProvider(runs);
-    const treeView = vscode.window.createTreeView('modelStudio.models', { treeDataProvider: tree, showCollapseAll: true });
+    const tree = new ModelsTreeProvider(runs, sweeps);
+    // several runs can be selected at once (Compare Runs)
+    const treeView = vscode.window.createTreeView('modelStudio.models', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
     const diagnostics = new ModelDiagnostics();
-    const ctx: HostContext = { ext, extensionUri: ext.extensionUri, log, hostLog, runs, servers, tree, treeView, diagnostics, nativeDir, recent: {} };
-    // deactivate() waits for these: a run is asked to stop (and save) before the window goes
-    shutdown = () => Promise.all([runs.dispose(), servers.dispose()]).then(() => undefined);
+    const ctx: HostContext = { ext, extensionUri: ext.extensionUri, log, hostLog, runs, servers, sweeps, tree, treeView, diagnostics, nativeDir, recent: {} };
+    // deactivate() waits for these: sweeps mark their trials interrupted, a run is asked to stop (and save) before the window goes
+    shutdown = () => sweeps.dispose().then(() => Promise.all([runs.dispose(), servers.dispose()])).then(() => undefined);
     ext.subscriptions.push(
       tree,
       treeView,
       diagnostics,
       new RunStatusBar(runs),
-      vscode.languages.registerCodeLensProvider(MODEL_FILES, new ModelCodeLens(runs)),
+      vscode.languages.registerCodeLensProvider(MODEL_FILES, new ModelCodeLens(runs, sweeps)),
       ...registerSchemaHelp(MODEL_FILES),
       registerDashboardSerializer(ctx),
+      ...registerExperimentSerializers(ctx),
       ...registerCommands(ctx),
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e?.document.uri.scheme === 'file' && isModelFile(e.document.uri.fsPath)) ctx.recent.modelFile = e.document.uri.fsPath;

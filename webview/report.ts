@@ -60,7 +60,7 @@ function summaryCards(r: ReportView): HTMLElement {
   return row;
 }
 
-function confusionMatrix(classes: string[], matrix: number[][]): HTMLElement {
+export function confusionMatrix(classes: string[], matrix: number[][]): HTMLElement {
   const cells = confusionCells(classes, matrix);
   const table = h('table', { class: `cm${classes.length > 12 ? ' compact' : ''}`, 'data-testid': 'confusion-matrix', 'data-total': matrixTotal(matrix) });
   const head = h('tr', {}, h('th', { class: 'corner' }, 'actual ╲ predicted'));

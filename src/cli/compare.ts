@@ -5,7 +5,7 @@
 
  */
 import * as path from 'node:path';
-import { buildRunTable, changedParams, readRunSummary, runLabel, type Cell, type RunSummary } from '../experiments/runTable';
+import { buildRunTable, changedParams, readRunSummary, runName, type Cell, type RunSummary } from '../experiments/runTable';
 import { fmt, parseArgs, reportStartError, shown, UsageError, type ParsedArgs } from './train';
 
 export const cellText = (v: Cell | undefined): string => (v === null || v === undefined ? '–' : typeof v === 'number' ? fmt(v) : String(v));
@@ -59,7 +59,7 @@ export function compareText(runs: readonly RunSummary[], opts: { allParams?: boo
   const table = buildRunTable(runs, opts);
   const changed = changedParams(runs);
   const names = runs.map((_, i) => letter(i));
-  let text = `${textTable(runs.map((s, i) => [`${names[i]}`, runLabel(s), s.status, `${s.epochs?.completed ?? '–'} epochs`, s.durationMs !== undefined ? `${fmt(Math.round(s.durationMs / 100) / 10)} s` : '–', s.backend ?? '', shown(s.runDir)]))}\n\n`;
+  let text = `${textTable(runs.map((s, i) => [`${names[i]}`, runName(s), s.status, `${s.epochs?.completed ?? '–'} epochs`, s.durationMs !== undefined ? `${fmt(Math.round(s.durationMs / 100) / 10)} s` : '–', s.backend ?? '', shown(s.runDir)]))}\n\n`;
   if (changed.length === 0) text += 'changed parameters: none (the runs were trained from the same settings)\n';
   else text += `${textTable([['changed parameters', ...names], ...changed.map((c) => [`  ${c.path}`, ...c.values.map(valueText)])])}\n`;
   const groups: Array<[string, string]> = [['best', 'best epoch'], ['final', 'last epoch'], ['test', 'test report']];

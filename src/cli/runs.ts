@@ -4,7 +4,7 @@
  * such as val_loss — its best epoch —, duration or started).
  */
 import * as path from 'node:path';
-import { listModelRuns, readRunSummary, runLabel, sortRuns, sortValue, type RunSummary } from '../experiments/runTable';
+import { listModelRuns, readRunSummary, runName, sortRuns, sortValue, type RunSummary } from '../experiments/runTable';
 import { cellText, textTable } from './compare';
 import { fmt, parseArgs, reportStartError, shown, UsageError, type ParsedArgs } from './train';
 
@@ -42,7 +42,7 @@ export function runsText(summaries: readonly RunSummary[], sort?: string): strin
   const rows = [['run', 'status', 'started', 'epochs', 'duration', `best ${epochMetric}`, ...headline.map((h) => `test ${h}`), ...extra, 'tags', 'note']];
   for (const s of summaries) {
     rows.push([
-      runLabel(s), s.status, s.startedAt ? s.startedAt.replace('T', ' ').slice(0, 19) : '–', s.epochs ? `${s.epochs.completed}/${s.epochs.planned}` : '–',
+      runName(s), s.status, s.startedAt ? s.startedAt.replace('T', ' ').slice(0, 19) : '–', s.epochs ? `${s.epochs.completed}/${s.epochs.planned}` : '–',
       s.durationMs !== undefined ? `${fmt(Math.round(s.durationMs / 100) / 10)} s` : '–', cellText(s.bestEpoch[epochMetric]), ...headline.map((h) => cellText(s.test[h])),
       ...extra.map((m) => cellText(sortValue(s, m).value)), s.notes.tags.join(', '), s.notes.note.split('\n')[0].slice(0, 40),
     ]);

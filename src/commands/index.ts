@@ -22,6 +22,10 @@ import { showLog } from './showLog';
 import { installNativeBackend } from './installNativeBackend';
 import { revealRun } from './revealRun';
 import { deleteRun } from './deleteRun';
+import { compareAllRuns, compareRuns } from './compareRuns';
+import { editRunNoteCommand } from './editRunNote';
+import { openSweep, resumeSweep, runSweep, stopSweep } from './runSweep';
+import { showRunsTable } from './showRunsTable';
 import { openExample } from './openExample';
 import { trainOn } from './trainOn';
 import { resumeRun } from './resumeRun';
@@ -49,6 +53,14 @@ export const COMMANDS: Record<string, Handler> = {
   'modelStudio.revealRun': revealRun,
   'modelStudio.deleteRun': deleteRun,
   'modelStudio.refresh': (ctx) => ctx.tree.refresh(),
+  'modelStudio.compareRuns': compareRuns,
+  'modelStudio.compareAllRuns': compareAllRuns,
+  'modelStudio.showRunsTable': showRunsTable,
+  'modelStudio.editRunNote': editRunNoteCommand,
+  'modelStudio.runSweep': runSweep,
+  'modelStudio.resumeSweep': resumeSweep,
+  'modelStudio.stopSweep': stopSweep,
+  'modelStudio.openSweep': openSweep,
 };
 
 export function registerCommands(ctx: HostContext): vscode.Disposable[] {

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { parse as parseYaml } from 'yaml';
 import type { RunManager } from '../host/runManager';
+import type { SweepManager } from '../host/sweepManager';
 import { runsDirFor } from '../host/settings';
 import { formatAgo, formatNumber, headlineMetric, listRuns, modelNameOf } from '../views/runList';
 
@@ -11,7 +12,10 @@ export class ModelCodeLens implements vscode.CodeLensProvider, vscode.Disposable
   private readonly sub: vscode.Disposable;
   private last = 0;
 
-  constructor(private readonly runs: RunManager) {
+  private readonly sweepSub: { dispose(): void } | undefined;
+
+  constructor(private readonly runs: RunManager, private readonly sweeps?: SweepManager) {
+    this.sweepSub = sweeps?.onDidChange(() => this.changed.fire());
     // a run starting or ending changes the lens; progress does not need to (at most every 5 s)
     this.sub = runs.onDidChangeRun((r) => {
       if (r.status !== 'running' || Date.now() - this.last > 5000) {
@@ -35,6 +39,13 @@ export class ModelCodeLens implements vscode.CodeLensProvider, vscode.Disposable
     } catch {
       return lenses;
     }
+    // "▶ Sweep" on a file with a sweep: section ("■ Stop Sweep" while it runs here)
+    if (typeof parsed === 'object' && parsed !== null && 'sweep' in parsed) {
+      const sweep = this.sweeps?.findBySpec(doc.uri.fsPath);
+      lenses.push(sweep?.status === 'running' && sweep.sweepDir
+        ? new vscode.CodeLens(top, { title: '■ Stop Sweep', command: 'modelStudio.stopSweep', arguments: [{ kind: 'sweep', dir: sweep.sweepDir }] })
+        : new vscode.CodeLens(top, { title: '▶ Sweep', command: 'modelStudio.runSweep', arguments: [doc.uri] }));
+    }
     const runs = await listRuns(runsDirFor(doc.uri.fsPath), modelNameOf(parsed, doc.uri.fsPath), (d) => this.runs.findByRunDir(d) !== undefined);
     const latest = runs[0];
     if (live) lenses.push(new vscode.CodeLens(top, { title: 'Dashboard', command: 'modelStudio.openDashboard', arguments: [{ runKey: live.runKey }] }));
@@ -49,6 +60,7 @@ export class ModelCodeLens implements vscode.CodeLensProvider, vscode.Disposable
 
   dispose(): void {
     this.sub.dispose();
+    this.sweepSub?.dispose();
     this.changed.dispose();
   }
 }

@@ -59,7 +59,7 @@ export function createWorker(deps: WorkerDeps) {
       }
       const { trainModelFile, resumeRun } = await import('./session');
       if (m.resumeDir) await resumeRun({ ...common, runDir: m.resumeDir });
-      else await trainModelFile({ ...common, specPath: m.specPath, runsDir: m.runsDir });
+      else await trainModelFile({ ...common, specPath: m.specPath, runsDir: m.runsDir, ...(m.runDir ? { runDir: m.runDir } : {}), ...(m.set ? { overrides: m.set } : {}) });
     } catch (err) {
       // errors before a run folder exists (invalid model file, data, backend): say where
       const problems = (err as { problems?: Array<{ file: string; line: number; column: number; path: string; message: string }> }).problems;

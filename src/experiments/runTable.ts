@@ -11,6 +11,9 @@ import { goalOf } from '../modelFile/sweepCheck';
 import type { SweepGoal } from '../modelFile/sweepSchema';
 import { epochsOfLines } from './epochLines';
 import { readRunNotes, type RunNotes } from './notes';
+import type { Cell, Column, ColumnGroup, RunTable } from '../protocol/experiments';
+
+export type { Cell, Column, ColumnGroup, RunTable };
 
 export interface RunSummary {
   runDir: string;
@@ -142,34 +145,29 @@ export async function readRunSummary(runDir: string): Promise<RunSummary> {
 
 // ---------------------------------------------------------------- the table
 
-export type ColumnGroup = 'run' | 'param' | 'best' | 'final' | 'test';
-
-export interface Column {
-  key: string;
-  group: ColumnGroup;
-  /** what the header says: `val_loss`, `learningRate`, … (the group says best/final/test) */
-  label: string;
-  /** metrics: which way is better; params and run info have none */
-  goal?: SweepGoal;
-  /** whether the runs do not all have the same value (DVC's "show only changed" is a filter on this) */
-  differs: boolean;
-  /** index of the row with the best value (metrics only; undefined when all equal or none) */
-  best?: number;
-}
-
-export type Cell = string | number | boolean | null;
-
-export interface RunTable {
-  columns: Column[];
-  rows: Array<{ runDir: string; label: string; cells: Record<string, Cell> }>;
-}
-
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** A run's name in a table: the run id, or `sweep <id> #3` for a trial. */
+/** A run's name in a table: its start as the sidebar shows it (2026-12-02 10:57:13), or `trial 3 (sweep …)`. */
 export function runLabel(s: RunSummary): string {
-  if (s.sweep && s.sweep.trial !== undefined) return `${path.basename(s.sweep.dir)} #${s.sweep.trial}`;
-  return s.runId;
+  if (s.sweep && s.sweep.trial !== undefined) return `trial ${s.sweep.trial} (sweep ${timeOf(path.basename(s.sweep.dir))})`;
+  return timeOf(s.runId);
+}
+
+/** A run as the CLI names it: its folder, with its sweep's for a trial (`2026-…Z/trial-003`). */
+export function runName(s: RunSummary): string {
+  return s.sweep ? `${path.basename(s.sweep.dir)}/${s.runId}` : s.runId;
+}
+
+/** Labels for runs shown together: runLabel, or the full run id where two would read the same. */
+export function runLabels(runs: readonly RunSummary[]): string[] {
+  const labels = runs.map(runLabel);
+  return labels.map((l, i) => (labels.indexOf(l) !== labels.lastIndexOf(l) ? (runs[i].sweep?.trial !== undefined ? `${l} ${runs[i].runId}` : runs[i].runId) : l));
+}
+
+/** "2026-11-29 10:57:13" from an id like 2026-11-29T10-57-13-123Z (other names as they are). */
+function timeOf(id: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})/.exec(id);
+  return m ? `${m[1]} ${m[2]}:${m[3]}:${m[4]}` : id;
 }
 
 /** The parameter value as a cell: numbers and strings as they are, other values as JSON. */
@@ -185,9 +183,12 @@ function paramCell(v: unknown): Cell {
  */
 export function buildRunTable(runs: readonly RunSummary[], opts: { allParams?: boolean } = {}): RunTable {
   const columns: Column[] = [];
-  const rows = runs.map((s) => ({ runDir: s.runDir, label: runLabel(s), cells: {} as Record<string, Cell> }));
+  const labels = runLabels(runs);
+  const rows = runs.map((s, i) => ({ runDir: s.runDir, label: labels[i], cells: {} as Record<string, Cell> }));
   const add = (key: string, group: ColumnGroup, label: string, values: Cell[], goal?: SweepGoal) => {
     const present = values.filter((v) => v !== null);
+    // run information nobody has (no tags, no notes) is no column
+    if (group === 'run' && present.length === 0) return;
     const differs = present.length > 0 && (present.length < values.length || present.some((v) => !same(v, present[0])));
     let best: number | undefined;
     if (goal && differs) {

@@ -4,6 +4,7 @@ import type { PanelContext } from './context';
 import type { HostLog } from './events';
 import type { RunManager } from './runManager';
 import type { ServerManager } from './serverManager';
+import type { SweepManager } from './sweepManager';
 import type { ModelsTreeNode, ModelsTreeProvider } from '../views/modelsTree';
 import type { ModelDiagnostics } from '../diagnostics/modelDiagnostics';
 
@@ -11,6 +12,8 @@ export interface HostContext extends PanelContext {
   ext: vscode.ExtensionContext;
   runs: RunManager;
   servers: ServerManager;
+  /** sweeps started in this window (their trials are runs of `runs`) */
+  sweeps: SweepManager;
   hostLog: HostLog;
   tree: ModelsTreeProvider;
   treeView: vscode.TreeView<ModelsTreeNode>;

@@ -29,6 +29,8 @@ export interface RunSettings {
   trusted?(): boolean;
 }
 
+/** What a run is asked to do besides training its model file (a sweep's trial). */
+
 export const UNTRUSTED_MESSAGE = 'this workspace is not trusted: Model Studio shows model files, runs and reports here but does not run anything. Trust the workspace (Manage Workspace Trust) to train, evaluate, predict, save or serve.';
 
 export interface RunManagerOptions {
@@ -70,8 +72,12 @@ export interface LiveRun extends RunSnapshot {
 export interface StartOptions {
   /** a SLURM target of the workspace's targets file; absent or `local`: train here */
   target?: string;
-  /** continue this run folder (its resume checkpoint) instead of starting a new run */
+  /** continue this run folder (its resume checkpoint) instead of starting a new run (`train --resume`) */
   resumeDir?: string;
+  /** make exactly this run folder (a sweep's trial) */
+  runDir?: string;
+  /** fields set on the model file before it is checked (a sweep's sampled values) */
+  set?: Array<{ path: string; value: unknown }>;
 }
 
 
@@ -132,16 +138,22 @@ export class RunManager implements RunController {
       },
       onExit: (info) => void this.onExit(runKey, info),
     });
+    // a run whose folder is named in advance (a sweep's trial, a resume) is known by it from the start
+    const knownDir = how.runDir ?? how.resumeDir;
     const run: LiveRun = {
       runKey, specPath, status: target ? 'queued' : 'running', messages: [], proc, startedAt: Date.now(), stopRequested: false,
-      ...(target ? { target } : {}), ...(how.resumeDir ? { runDir: path.resolve(how.resumeDir) } : {}),
+      ...(target ? { target } : {}), ...(knownDir ? { runDir: path.resolve(knownDir) } : {}),
     };
     this.runs.set(runKey, run);
     this.changes.fire(run);
     proc.ready.then(
       () => {
         const overrides = backend ? { backend } : undefined;
-        proc.send({ type: 'train', id: runKey, specPath, workspaceRoot, runsDir, overrides, ...(how.resumeDir ? { resumeDir: path.resolve(how.resumeDir) } : {}), ...(target ? { target } : {}) });
+        proc.send({
+          type: 'train', id: runKey, specPath, workspaceRoot, runsDir, overrides,
+          ...(how.runDir ? { runDir: path.resolve(how.runDir) } : {}), ...(how.set?.length ? { set: how.set } : {}),
+          ...(how.resumeDir ? { resumeDir: path.resolve(how.resumeDir) } : {}), ...(target ? { target } : {}),
+        });
       },
       () => undefined, // onExit reports it
     );

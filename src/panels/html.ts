@@ -11,9 +11,13 @@ export function resourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media', 'dashboard')];
 }
 
-export function dashboardHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+/**
+ * A page of ours: `script` from dist/ (the dashboard's webview.js, or experiments.js for the compare,
+ * runs and sweep views, which `view` picks).
+ */
+export function dashboardHtml(webview: vscode.Webview, extensionUri: vscode.Uri, o: { script?: string; view?: string } = {}): string {
   const n = nonce();
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', o.script ?? 'webview.js'));
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data:`,
@@ -34,7 +38,7 @@ export function dashboardHtml(webview: vscode.Webview, extensionUri: vscode.Uri)
 <title>Model Studio</title>
 </head>
 <body>
-<div id="app" data-nonce="${n}"></div>
+<div id="app" data-nonce="${n}"${o.view ? ` data-view="${o.view}"` : ''}></div>
 <script nonce="${n}" src="${script}"></script>
 </body>
 </html>`;

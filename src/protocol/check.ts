@@ -20,6 +20,9 @@ export const num = (k: string): Check => (m) => (typeof m[k] === 'number' && Num
 export const obj = (k: string): Check => (m) => (isRecord(m[k]) ? null : `'${k}' must be an object`);
 export const optObj = (k: string): Check => (m) => (m[k] === undefined || isRecord(m[k]) ? null : `'${k}' must be an object`);
 export const arr = (k: string): Check => (m) => (Array.isArray(m[k]) ? null : `'${k}' must be an array`);
+/** An optional list of `{ path, value }` field overrides (paths are strings; values any JSON). */
+export const fieldSets = (k: string): Check => (m) => (m[k] === undefined || (Array.isArray(m[k]) && (m[k] as unknown[]).every((o) => isRecord(o) && typeof o.path === 'string' && o.path !== '' && 'value' in o))
+  ? null : `'${k}' must be a list of { path, value }`);
 export const oneOf = (k: string, values: readonly string[]): Check => (m) =>
   values.includes(m[k] as string) ? null : `'${k}' must be one of ${values.join(', ')}`;
 

@@ -4,7 +4,7 @@
  * with `parseHostMessage` / `parseEngineMessage` before use, never trusted.
  */
 
-import { arr, isRecord, num, obj, oneOf, optObj, optStr, parseWith, str, type Check, type Parsed } from './check';
+import { arr, fieldSets, isRecord, num, obj, oneOf, optObj, optStr, parseWith, str, type Check, type Parsed } from './check';
 
 export { isRecord, type Parsed };
 
@@ -75,7 +75,11 @@ export interface ResumedFrom {
 
 export type HostMessage =
   /** `target`: submit to that SLURM target (.model-studio/targets.yaml) and follow the job instead of training here */
-  | { type: 'train'; id: string; specPath: string; workspaceRoot: string; runsDir: string; overrides?: { epochs?: number; backend?: string }; resumeDir?: string; target?: string }
+  | { type: 'train'; id: string; specPath: string; workspaceRoot: string; runsDir: string; overrides?: { epochs?: number; backend?: string }; resumeDir?: string; target?: string;
+      /** make exactly this run folder (a sweep's trial) */
+      runDir?: string;
+      /** fields set on the model file before it is checked (a sweep's sampled values; `train --set`) */
+      set?: Array<{ path: string; value: unknown }> }
   | { type: 'evaluate'; id: string; runDir: string; dataPath?: string }
   | { type: 'predict'; id: string; modelDir: string; records: Array<Record<string, unknown>> }
   | { type: 'save'; id: string; runDir: string; outDir: string }
@@ -107,7 +111,7 @@ export type EngineMessageType = EngineMessage['type'];
 // ---------------------------------------------------------------- checks on arrival
 
 const HOST_CHECKS: Record<HostMessageType, Check[]> = {
-  train: [str('id'), str('specPath'), str('workspaceRoot'), str('runsDir'), optObj('overrides'), optStr('resumeDir'), optStr('target')],
+  train: [str('id'), str('specPath'), str('workspaceRoot'), str('runsDir'), optObj('overrides'), optStr('resumeDir'), optStr('target'), optStr('runDir'), fieldSets('set')],
   evaluate: [str('id'), str('runDir'), optStr('dataPath')],
   predict: [str('id'), str('modelDir'), arr('records')],
   save: [str('id'), str('runDir'), str('outDir')],

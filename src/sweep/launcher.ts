@@ -135,31 +135,36 @@ export class LocalLauncher implements TrialLauncher {
   }
 
   adopt(_runDir: string, run: { pid?: number; host?: string; slurm?: unknown }): TrialHandle | undefined {
-    const pid = run.pid;
-    // a cluster job's pid is on its node: only a cluster launcher can follow it
-    if (run.slurm !== undefined || pid === undefined || (run.host !== undefined && run.host !== hostName()) || !alive(pid)) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const ended = new Promise<TrialEnd>((resolve) => {
-      timer = setInterval(() => {
-        if (alive(pid)) return;
-        clearInterval(timer);
-        resolve({ exitCode: null, signal: null });
-      }, 500);
-    });
-    const signal = (s: NodeJS.Signals) => {
-      try {
-        process.kill(pid, s);
-      } catch {
-        // already gone
-      }
-    };
-    return { stop: () => signal('SIGINT'), kill: () => signal('SIGKILL'), ended };
+    return adoptProcess(run);
   }
 
   /** Ends every trial process at once (the sweep itself is being killed). */
   killAll(): void {
     for (const c of this.children) c.kill('SIGKILL');
   }
+}
+
+/** A handle on a trial process of this machine that an earlier session started (by its pid in run.json). */
+export function adoptProcess(run: { pid?: number; host?: string; slurm?: unknown }): TrialHandle | undefined {
+  const pid = run.pid;
+  // a cluster job's pid is on its node: only a cluster launcher can follow it
+  if (run.slurm !== undefined || pid === undefined || (run.host !== undefined && run.host !== hostName()) || !alive(pid)) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const ended = new Promise<TrialEnd>((resolve) => {
+    timer = setInterval(() => {
+      if (alive(pid)) return;
+      clearInterval(timer);
+      resolve({ exitCode: null, signal: null });
+    }, 500);
+  });
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(pid, s);
+    } catch {
+      // already gone
+    }
+  };
+  return { stop: () => signal('SIGINT'), kill: () => signal('SIGKILL'), ended };
 }
 
 function defaultCli(): string {

@@ -2,13 +2,17 @@
  * The "Models" tree: every model file in the workspace, each with its runs (newest first). Kept
  * current by file-system watchers (model files and run.json files) and by live run events.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { limit } from '../limits';
 import { parse as parseYaml } from 'yaml';
+import { readRunNotes, type RunNotes } from '../experiments/notes';
 import type { RunManager } from '../host/runManager';
 import { runsDirFor } from '../host/settings';
-import { listRuns, modelNameOf, runDescription, runLabel, runTooltip, type RunEntry } from './runList';
+import type { SweepManager } from '../host/sweepManager';
+import { FINISHED, listSweeps, type SweepRecord } from '../sweep/record';
+import { formatNumber, listRuns, modelNameOf, readRunEntry, runDescription, runLabel, runTooltip, type RunEntry } from './runList';
 
 export const MODEL_FILE_GLOB = '**/*.model.{yaml,yml,json}';
 const EXCLUDE = '{**/node_modules/**,**/.git/**}';
@@ -25,6 +29,21 @@ export interface RunNode {
   model: ModelNode;
   entry: RunEntry;
   runKey?: string;
+  /** the sweep the run is a trial of */
+  sweep?: SweepNode;
+  /** the trial's index in its sweep */
+  trial?: number;
+  notes?: RunNotes;
+}
+
+/** A sweep of a model: its folder and sweep.json; its trials are its children. */
+export interface SweepNode {
+  kind: 'sweep';
+  model: ModelNode;
+  dir: string;
+  record: SweepRecord;
+  /** the sweep runs in this window */
+  live: boolean;
 }
 
 /** A live run that has not told us its folder yet. */
@@ -34,7 +53,7 @@ export interface StartingNode {
   runKey: string;
 }
 
-export type ModelsTreeNode = ModelNode | RunNode | StartingNode;
+export type ModelsTreeNode = ModelNode | SweepNode | RunNode | StartingNode;
 
 const STATUS_ICON: Record<RunEntry['status'], vscode.ThemeIcon> = {
   queued: new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.blue')),
@@ -51,9 +70,9 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
   private models: ModelNode[] | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly runs: RunManager) {
+  constructor(private readonly runs: RunManager, private readonly sweeps?: SweepManager) {
     const modelWatcher = vscode.workspace.createFileSystemWatcher(MODEL_FILE_GLOB);
-    const runWatcher = vscode.workspace.createFileSystemWatcher('**/run.json');
+    const runWatcher = vscode.workspace.createFileSystemWatcher('**/{run,sweep,notes}.json');
     const rescan = () => {
       this.models = undefined;
       this.refresh();
@@ -70,6 +89,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
       runWatcher.onDidChange(() => this.refresh()),
       runWatcher.onDidDelete(() => this.refresh()),
       runs.onDidChangeRun(() => this.refresh()),
+      ...(sweeps ? [sweeps.onDidChange(() => this.refresh())] : []),
       vscode.workspace.onDidChangeWorkspaceFolders(rescan),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('modelStudio.runsFolder')) this.refresh();
@@ -108,8 +128,29 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
 
   async getChildren(node?: ModelsTreeNode): Promise<ModelsTreeNode[]> {
     if (!node) return this.getModels();
+    if (node.kind === 'sweep') return this.trialsOf(node);
     if (node.kind !== 'model') return [];
-    return this.runsOf(node);
+    return [...(await this.sweepsOf(node)), ...(await this.runsOf(node))];
+  }
+
+  /** The sweeps of a model, newest first. */
+  async sweepsOf(model: ModelNode): Promise<SweepNode[]> {
+    const sweeps = await listSweeps(path.join(runsDirFor(model.specPath), model.name));
+    return sweeps.map(({ dir, record }) => ({ kind: 'sweep', model, dir, record, live: this.sweeps?.find(dir)?.status === 'running' }));
+  }
+
+  /** A sweep's trials, by index, as runs. */
+  async trialsOf(sweep: SweepNode): Promise<RunNode[]> {
+    const out: RunNode[] = [];
+    for (const t of sweep.record.trials) {
+      const entry = await readRunEntry(path.join(sweep.dir, t.run), sweep.model.name, (dir) => this.runs.findByRunDir(dir) !== undefined);
+      if (!entry) continue;
+      const runKey = this.runs.findByRunDir(entry.runDir);
+      const live = runKey ? this.runs.live(runKey) : undefined;
+      if (live && live.status !== 'running') entry.status = live.status;
+      out.push({ kind: 'run', model: sweep.model, entry, runKey, sweep, trial: t.index, notes: await readRunNotes(entry.runDir) });
+    }
+    return out;
   }
 
   async runsOf(model: ModelNode): Promise<Array<RunNode | StartingNode>> {
@@ -126,12 +167,13 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
       if (live && live.status !== 'running') entry.status = live.status;
       if (live?.status === 'queued' && entry.job && live.queuedReason) entry.job.reason = live.queuedReason;
       if (live?.status === 'failed' && live.lastError) entry.error = live.lastError;
-      out.push({ kind: 'run', model, entry, runKey });
+      out.push({ kind: 'run', model, entry, runKey, notes: await readRunNotes(entry.runDir) });
     }
     return out;
   }
 
   getParent(node: ModelsTreeNode): ModelsTreeNode | undefined {
+    if (node.kind === 'run' && node.sweep) return node.sweep;
     return node.kind === 'model' ? undefined : node.model;
   }
 
@@ -158,13 +200,17 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
       item.command = { title: 'Open Dashboard', command: 'modelStudio.openDashboard', arguments: [{ runKey: node.runKey }] };
       return item;
     }
+    if (node.kind === 'sweep') return sweepItem(node);
     const { entry } = node;
-    const item = new vscode.TreeItem(runLabel(entry.runId), vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(node.trial !== undefined ? `trial ${node.trial}` : runLabel(entry.runId), vscode.TreeItemCollapsibleState.None);
     item.id = `run:${entry.runDir}`;
     const live = node.runKey ? this.runs.live(node.runKey) : undefined;
     const p = live?.status === 'running' ? live.progress : undefined;
     item.description = runDescription(entry, p ? { epoch: p.epoch, epochs: p.epochs, loss: p.logs.loss } : undefined);
-    const tip = new vscode.MarkdownString(runTooltip(entry));
+    const notes = node.notes && (node.notes.note || node.notes.tags.length) ? `\n\n---\n\n${node.notes.tags.length ? `Tags: ${node.notes.tags.map((t) => `\`${t}\``).join(' ')}  \n` : ''}${node.notes.note ? `Note: ${escapeMarkdown(node.notes.note)}` : ''}` : '';
+    const params = node.sweep && node.trial !== undefined ? trialParams(node.sweep, node.trial) : '';
+    const tip = new vscode.MarkdownString(runTooltip(entry) + params + notes);
+    if (node.notes?.tags.length) item.description = `${item.description ?? ''} · ${node.notes.tags.map((t) => `#${t}`).join(' ')}`;
     item.tooltip = tip;
     item.iconPath = STATUS_ICON[entry.status];
     item.contextValue = `modelStudio.run.${entry.status}${entry.job ? '.slurm' : ''}`;
@@ -178,3 +224,51 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsTreeNod
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
+
+const SWEEP_ICON: Record<SweepRecord['status'], vscode.ThemeIcon> = {
+  running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
+  completed: new vscode.ThemeIcon('beaker', new vscode.ThemeColor('testing.iconPassed')),
+  stopped: new vscode.ThemeIcon('beaker-stop', new vscode.ThemeColor('charts.yellow')),
+  failed: new vscode.ThemeIcon('beaker', new vscode.ThemeColor('testing.iconFailed')),
+};
+
+/** A sweep in the sidebar: "sweep 2026-12-02 10:00:00 · random · 8/12 · best val_loss 0.12". */
+function sweepItem(node: SweepNode): vscode.TreeItem {
+  const r = node.record;
+  // a sweep whose process is gone (its window closed, its terminal killed) is stopped, whatever sweep.json says
+  const status: SweepRecord['status'] = r.status === 'running' && !node.live && !processAlive(r) ? 'stopped' : r.status;
+  const item = new vscode.TreeItem(`sweep ${runLabel(r.sweepId)}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `sweep:${node.dir}`;
+  const done = r.trials.filter((t) => FINISHED.has(t.status)).length;
+  const best = r.best ? ` · best ${r.metric} ${formatNumber(r.best.objective)}` : '';
+  item.description = `${status} · ${r.method} · ${done}/${r.trialCount}${best}`;
+  item.tooltip = new vscode.MarkdownString([
+    `**Sweep of ${r.modelName}** — \`${r.sweepId}\``, '',
+    `Status: **${status}**`, `Method: ${r.method}, ${r.trialCount} trials, ${r.parallel} at a time`, `Objective: ${r.goal} \`${r.metric}\``,
+    `Parameters: ${r.parameters.map((p) => `\`${p.path}\``).join(', ')}`,
+    ...(r.best ? [`Best: trial ${r.best.trial}, ${r.metric} ${formatNumber(r.best.objective)}`] : []), '', `\`${node.dir}\``,
+  ].join('  \n'));
+  item.iconPath = SWEEP_ICON[status];
+  item.contextValue = `modelStudio.sweep.${node.live ? 'live' : status}`;
+  item.command = { title: 'Open Sweep', command: 'modelStudio.openSweep', arguments: [node] };
+  return item;
+}
+
+function processAlive(r: Pick<SweepRecord, 'pid' | 'host'>): boolean {
+  if (r.host && r.host !== os.hostname()) return true;
+  try {
+    process.kill(r.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A trial's parameter values, for its tooltip. */
+function trialParams(sweep: SweepNode, trial: number): string {
+  const t = sweep.record.trials.find((x) => x.index === trial);
+  if (!t) return '';
+  return `\n\n---\n\n${Object.entries(t.params).map(([k, v]) => `\`${k}\` = ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('  \n')}`;
+}
+
+const escapeMarkdown = (s: string) => s.replace(/[\\`*_{}[\]()#+!|<>]/g, '\\$&');

@@ -53,7 +53,7 @@ test('linux-x64 VSIX: within the limits, the bundles, the wasm binaries and only
   const bytes = fs.statSync(vsixPath('linux-x64')).size;
   assert.ok(bytes <= LIMITS.bytes, `${bytes} bytes > ${LIMITS.bytes}`);
   assert.ok(entries.length <= LIMITS.files, `${entries.length} files > ${LIMITS.files}`);
-  for (const f of ['extension.js', 'engine.js', 'server.js', 'cli.js', 'decode-worker.js', 'webview.js', 'model-file.schema.json', 'examples.json.gz',
+  for (const f of ['extension.js', 'engine.js', 'server.js', 'cli.js', 'decode-worker.js', 'webview.js', 'experiments.js', 'model-file.schema.json', 'examples.json.gz',
     'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
     assert.ok(names.includes(`extension/dist/${f}`), `dist/${f} is missing`);
   }

@@ -15,6 +15,8 @@ import { resumeRun } from './resumeRun';
 import { trainOnSlurm } from './trainOnSlurm';
 import { train } from './train';
 import { walkthrough } from './walkthrough';
+import { compareRuns } from './compareRuns';
+import { sweep } from './sweep';
 
 export const scenarios: readonly Scenario[] = [
   misspeltKey,
@@ -29,4 +31,6 @@ export const scenarios: readonly Scenario[] = [
   hoverCompletion,
   trainOnSlurm,
   walkthrough,
+  compareRuns,
+  sweep,
 ];
