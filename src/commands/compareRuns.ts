@@ -7,6 +7,7 @@ import type { HostContext } from '../host/hostContext';
 import { ComparePanel } from '../panels/comparePanel';
 import { runDescription, runLabel } from '../views/runList';
 import type { RunNode } from '../views/modelsTree';
+import { resolveSelection } from '../views/selection';
 import { allRuns, asModelNode, asRunNode, Cancelled } from './pick';
 
 /** At most this many runs side by side (the newest, when a model has more). */
@@ -14,8 +15,9 @@ export const MAX_COMPARED = 24;
 
 export async function compareRuns(ctx: HostContext, clicked?: unknown, selected?: unknown): Promise<void> {
   // from the sidebar: (the clicked item, every selected item); from the palette: the sidebar's selection
-  const given = Array.isArray(selected) ? selected : clicked === undefined ? [...ctx.treeView.selection] : [clicked];
-  const picked = given.map(asRunNode).filter((n): n is RunNode => n !== undefined);
+  const given: unknown[] = Array.isArray(selected) ? selected : clicked === undefined ? [...ctx.treeView.selection] : [clicked];
+  // items VS Code could not resolve (the sidebar was redrawing) come back from the view's selection
+  const picked = await resolveSelection({ given, current: () => ctx.treeView.selection, accept: asRunNode });
   if (picked.length >= 2) {
     ComparePanel.createOrShow(ctx, picked.map((n) => n.entry.runDir));
     return;
