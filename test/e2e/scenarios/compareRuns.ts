@@ -6,16 +6,17 @@ import { cli, until } from '../world';
 const label = (runDir: string) => path.basename(runDir).replace(/^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}).*$/, '$1 $2:$3:$4');
 
 /** Two runs of quick.model.yaml that differ in the learning rate, trained by the CLI (a few seconds each). */
-function trainTwo(w: Parameters<Scenario['workbench']>[0]): string[] {
+async function trainTwo(w: Parameters<Scenario['workbench']>[0]): Promise<string[]> {
   const dirs: string[] = [];
   for (const lr of ['0.05', '0.005']) {
+    // the sidebar labels runs to the second: start the second run in a later second than the first
+    if (dirs.length) await until('a later second than the first run', () => label(new Date().toISOString().replace(/:/g, '-').replace('.', '-')) !== label(dirs[0]), 5_000, 50);
     const r = cli(w, ['train', path.join(w.ws, 'quick.model.yaml'), '--set', `train.optimizer.learningRate=${lr}`, '--json']);
     const done = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { run?: string; status?: string };
     if (r.status !== 0 || !done.run) throw new Error(`model-studio train failed (${r.status}): ${r.stderr}`);
     dirs.push(done.run);
   }
-  // the two labels must differ (run ids are to the second in the sidebar)
-  if (label(dirs[0]) === label(dirs[1])) throw new Error('two runs in the same second: cannot tell their rows apart');
+  if (label(dirs[0]) === label(dirs[1])) throw new Error(`two runs labelled ${label(dirs[0])}: cannot tell their rows apart`);
   return dirs;
 }
 
@@ -25,7 +26,7 @@ export const compareRuns: Scenario = {
   async workbench(w, wb) {
     const { page, resultsDir } = wb;
     await wb.closeAllEditors();
-    const [a, b] = trainTwo(w);
+    const [a, b] = await trainTwo(w);
     await wb.showModels();
     const row = (dir: string) => page.locator('.part.sidebar .monaco-list-row').filter({ hasText: label(dir) }).first();
     await until('both runs in the sidebar', async () => (await row(a).isVisible()) && (await row(b).isVisible()), 60_000);
@@ -66,8 +67,11 @@ export const compareRuns: Scenario = {
     const rows = table.locator('[data-testid="runs-table"] [data-testid="run-row"]');
     await until('the runs of quick in the table', async () => (await rows.count()) >= 2, 30_000);
     await table.locator('[data-testid="col-best:val_loss"]').click();
-    const order = await rows.evaluateAll((els) => els.map((e) => Number(e.querySelector('[data-col="best:val_loss"]')?.textContent?.replace(/[^0-9.e-]/g, '') ?? NaN)));
+    const bestLoss = () => rows.evaluateAll((els) => els.map((e) => Number(e.querySelector('[data-col="best:val_loss"]')?.textContent?.replace(/[^0-9.e-]/g, '') ?? NaN)));
+    await until('the header marks the sort', async () => /[▲▼]/.test((await table.locator('[data-testid="col-best:val_loss"]').textContent()) ?? ''), 10_000);
+    const order = await bestLoss();
     const finite = order.filter((v) => Number.isFinite(v));
+    if (finite.length < 2) throw new Error(`fewer than two runs show a best val_loss: ${order.join(', ')}`);
     if (finite.some((v, i) => i > 0 && v < finite[i - 1])) throw new Error(`sorted by best val_loss, the rows are not in order: ${order.join(', ')}`);
     const tableShot = path.join(resultsDir, 'runs-table.png');
     await page.screenshot({ path: tableShot });
@@ -75,7 +79,7 @@ export const compareRuns: Scenario = {
   },
 
   async api(w, vscode) {
-    const [a, b] = trainTwo(w);
+    const [a, b] = await trainTwo(w);
     // the sidebar hands the command (clicked node, selected nodes)
     const node = (runDir: string) => ({ kind: 'run', entry: { runDir } });
     await vscode.commands.executeCommand('modelStudio.compareRuns', node(b), [node(a), node(b)]);

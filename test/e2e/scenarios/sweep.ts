@@ -66,11 +66,14 @@ export const sweep: Scenario = {
     const bestParams = (JSON.parse(await fsp.readFile(path.join(onDisk.dir, 'sweep.json'), 'utf8')) as { trials: Array<{ index: number; params: Record<string, number> }> }).trials.find((t) => t.index === shown)?.params ?? {};
     await frame.locator('[data-testid="btn-writeBest"]').click();
     await page.locator('.tabs-container .tab.active[aria-label*="sweep.model.yaml"]').waitFor({ timeout: 20_000 });
-    await wb.palette('File: Save', 'File: Save');
+    // save with the keys a person presses (the palette's "File: Save" row has look-alikes: Save As…, Save All)
+    await page.locator('.monaco-editor .view-lines').first().click();
     const written = await until('the best values saved in the model file', async () => {
       const text = await fsp.readFile(file, 'utf8');
-      return text !== original && text;
-    }, 20_000);
+      if (text !== original) return text;
+      await page.keyboard.press('Control+s');
+      return false;
+    }, 30_000, 500);
     const lr = bestParams['train.optimizer.learningRate'];
     const units = bestParams['model.layers.0.units'];
     if (!written.includes(`learningRate: ${lr}`) || !written.includes(`units: ${units}`)) throw new Error(`the model file does not hold trial ${shown}'s values (lr ${lr}, units ${units}):\n${written}`);
