@@ -2,10 +2,12 @@
 import * as vscode from 'vscode';
 import { cleanTags, readRunNotes, writeRunNotes } from '../experiments/notes';
 import type { HostContext } from '../host/hostContext';
+import { requireTrust } from '../host/trust';
 import { asRunNode, pickRun } from './pick';
 
 /** Asks for the note, then the tags, of a run; false when cancelled. */
 export async function editRunNote(runDir: string): Promise<boolean> {
+  requireTrust('write run notes'); // the command and the tables' ✎
   const current = await readRunNotes(runDir);
   const note = await vscode.window.showInputBox({
     title: 'Run note', prompt: 'A note for this run (what you tried, what you saw). Empty removes it.', value: current.note, ignoreFocusOut: true,

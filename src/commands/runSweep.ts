@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostContext } from '../host/hostContext';
 import { runsDirFor } from '../host/settings';
+import { requireTrust } from '../host/trust';
 import { SweepPanel } from '../panels/sweepPanel';
 import { listSweeps } from '../sweep/record';
 import { runLabel } from '../views/runList';
@@ -16,6 +17,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export const asSweepNode = (v: unknown): SweepNode | undefined => (isObj(v) && v.kind === 'sweep' ? (v as unknown as SweepNode) : undefined);
 
 export async function runSweep(ctx: HostContext, arg?: unknown): Promise<void> {
+  requireTrust('run sweeps');
   const specPath = await pickModelFile(ctx, arg, 'Run Sweep');
   // unsaved edits would not be what the trials train
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === specPath);
@@ -39,6 +41,7 @@ async function stoppedSweeps(ctx: HostContext): Promise<Array<{ dir: string; lab
 }
 
 export async function resumeSweep(ctx: HostContext, arg?: unknown): Promise<void> {
+  requireTrust('resume sweeps');
   const node = asSweepNode(arg);
   let dir = node?.dir;
   let specPath = node?.record.specPath;

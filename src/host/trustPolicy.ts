@@ -21,4 +21,6 @@ export const TRUSTED_ONLY_COMMANDS = [
   'modelStudio.installNativeBackend',
   'modelStudio.newModelFile',
   'modelStudio.deleteRun',
+  'modelStudio.runSweep',
+  'modelStudio.editRunNote',
 ] as const;
