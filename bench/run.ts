@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --backends wasm,cpu,webgpu] [-- --reps N]`; `npm run bench -- --data` runs bench/data.ts
+ * `npm run bench [-- --quick] [-- --backends wasm,cpu,webgpu] [-- --reps N]`; `npm run bench -- --data` runs bench/data.ts,
+ * `npm run bench -- --sweep` bench/sweep.ts
  *
  * Times the three models of issue 8 on every TF.js backend that loads and on PyTorch at 1 and at 2
  * threads (the faster of the two, per model, is the reference: its best thread count changes by model
@@ -139,6 +140,8 @@ function writeAtomic(file: string, text: string): void {
 async function main(): Promise<void> {
   // `npm run bench -- --data`: the data pipeline at scale (bench/data.ts) instead of the model benchmark
   if (process.argv.includes('--data')) return process.argv.includes('--formats') ? (await import('./dataFormats')).main(process.argv.slice(2)) : (await import('./data')).main(process.argv.slice(2));
+  // `npm run bench -- --sweep`: a sweep's own overhead (bench/sweep.ts)
+  if (process.argv.includes('--sweep')) return (await import('./sweep')).main(process.argv.slice(2));
   const o = parseArgs(process.argv.slice(2));
   const mode = o.quick ? 'quick' : 'full';
   const torch: { ok: boolean; python?: string; reason?: string } = o.torch ? torchInfo() : { ok: false, reason: 'skipped (--no-torch)' };
