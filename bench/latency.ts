@@ -12,14 +12,19 @@ export interface LatencyResult {
   ok: boolean; reason?: string; medianMs?: number; runsMs?: number[]; peakRssMB?: number; event?: string; command?: string;
 }
 
-function writeExample(dir: string): string {
-  const r = rng(5);
+/** A 300-row table of 4 numbers and a yes/no label (data.csv in `dir`), for tiny benchmark models. */
+export function writeTinyTable(dir: string, seed = 5): void {
+  const r = rng(seed);
   const rows = ['a,b,c,d,label'];
   for (let i = 0; i < 300; i++) {
     const v = [r(), r(), r(), r()];
     rows.push(`${v.map((x) => x.toFixed(4)).join(',')},${v[0] + v[1] > 1 ? 'yes' : 'no'}`);
   }
   writeFileSync(path.join(dir, 'data.csv'), rows.join('\n') + '\n');
+}
+
+function writeExample(dir: string): string {
+  writeTinyTable(dir);
   const file = path.join(dir, 'latency.model.yaml');
   writeFileSync(file, [
     'name: latency', 'task: classification',

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rng } from './models';
+import { writeTinyTable } from './latency';
 
 interface Options { reps: number; trials: number; epochs: number }
 
@@ -43,13 +43,7 @@ function parseArgs(argv: string[]): Options {
 
 /** A 300-row table and a tiny model file with a random sweep of `trials` trials, `parallel` at once. */
 function writeModel(dir: string, o: Options): string {
-  const r = rng(11);
-  const rows = ['a,b,c,d,label'];
-  for (let i = 0; i < 300; i++) {
-    const v = [r(), r(), r(), r()];
-    rows.push(`${v.map((x) => x.toFixed(4)).join(',')},${v[0] + v[1] > 1 ? 'yes' : 'no'}`);
-  }
-  writeFileSync(path.join(dir, 'data.csv'), rows.join('\n') + '\n');
+  writeTinyTable(dir, 11);
   const file = path.join(dir, 'tiny.model.yaml');
   writeFileSync(file, [
     'name: tiny', 'task: classification',

@@ -47,3 +47,23 @@ export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs =
   append(e, children);
   return e;
 }
+
+/**
+ * Adds the page's style sheets: constructed sheets where the engine has them (no inline <style> for the
+ * CSP to allow), else one <style> element carrying the page's nonce (older engines).
+ */
+export function applyStyles(nonce: string | undefined, texts: readonly string[]): void {
+  try {
+    const sheets = texts.map((t) => {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(t);
+      return sheet;
+    });
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, ...sheets];
+  } catch {
+    const style = document.createElement('style');
+    if (nonce) style.nonce = nonce;
+    style.textContent = texts.join('\n');
+    document.head.append(style);
+  }
+}

@@ -3,6 +3,7 @@
  * and the view: messages from the host are validated, reduced into state, and rendered at most
  * once per animation frame; the state is saved (decimated) for hide/show and window reloads.
  */
+import { applyStyles } from './dom';
 import { parseToWebview, type FromWebview } from '../src/protocol/webview';
 import { reduce, restore, toSaved, type DashboardEvent } from './state';
 import { onThemeChange } from './theme';
@@ -11,27 +12,10 @@ import { DashboardView } from './view';
 import css from './dashboard.css';
 import uplotCss from 'uplot/dist/uPlot.min.css';
 
-function applyCss(nonce: string | undefined): void {
-  try {
-    const sheets = [uplotCss, css].map((t) => {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(t);
-      return sheet;
-    });
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, ...sheets];
-  } catch {
-    // Older engines: a <style> element carrying the page's nonce.
-    const style = document.createElement('style');
-    if (nonce) style.nonce = nonce;
-    style.textContent = `${uplotCss}\n${css}`;
-    document.head.append(style);
-  }
-}
-
 function start(): void {
   const vscode = acquireVsCodeApi();
   const root = document.getElementById('app') ?? document.body;
-  applyCss(root.dataset.nonce);
+  applyStyles(root.dataset.nonce, [uplotCss, css]);
   registerUi();
 
   let state = restore(vscode.getState());

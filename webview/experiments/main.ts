@@ -4,6 +4,7 @@
  * arrival; sort, filter and selections are kept in the webview state, with what the view shows, so a
  * reloaded window reopens it as it was.
  */
+import { applyStyles } from '../dom';
 import { parseToExperiments, type ExperimentsView, type FromExperiments } from '../../src/protocol/experiments';
 import { onThemeChange } from '../theme';
 import { registerUi } from '../ui';
@@ -23,27 +24,10 @@ interface SavedState {
   runs?: TableState;
 }
 
-function applyCss(nonce: string | undefined): void {
-  const all = [uplotCss, css, experimentsCss];
-  try {
-    const sheets = all.map((t) => {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(t);
-      return sheet;
-    });
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, ...sheets];
-  } catch {
-    const style = document.createElement('style');
-    if (nonce) style.nonce = nonce;
-    style.textContent = all.join('\n');
-    document.head.append(style);
-  }
-}
-
 function start(): void {
   const vscode = acquireVsCodeApi();
   const root = document.getElementById('app') ?? document.body;
-  applyCss(root.dataset.nonce);
+  applyStyles(root.dataset.nonce, [uplotCss, css, experimentsCss]);
   registerUi();
   const view = (root.dataset.view ?? 'compare') as ExperimentsView;
   const previous = vscode.getState() as Partial<SavedState> | undefined;

@@ -7,6 +7,7 @@ import type { HostLog } from '../../../src/host/events';
 import { RunManager } from '../../../src/host/runManager';
 import { SweepManager } from '../../../src/host/sweepManager';
 import { readSweepRecord } from '../../../src/sweep/record';
+import { until } from '../../e2e/world';
 
 const FAKE = path.join(__dirname, 'fixtures', 'fakeEngine.cjs');
 const CSV = 'a,b,kind\n1,2,x\n2,3,y\n3,1,x\n';
@@ -28,15 +29,6 @@ sweep:
 
 const quiet: HostLog = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const roots: string[] = [];
 after(async () => {
