@@ -120,7 +120,7 @@ export class DashboardPanel {
 
   private post(message: ToWebview): void {
     if (this.syncing && message.type === 'engine') {
-      this.pending.push(...message.messages);
+      for (const m of message.messages) this.pending.push(m); // a batch can be a long run's whole history: no spread
       return;
     }
     if (!this.ready) {
